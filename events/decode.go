@@ -122,8 +122,11 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 		return Order{}, invalid(ReasonPayloadTooLarge, "", "payload is %d bytes, limit %d", len(payload), l.MaxPayloadBytes)
 	}
 	w := &d.wire
-	items := w.Items[:0]
-	*w = wireOrder{Items: items}
+	// Reuse the items array across calls, zeroed: decoding into a reused
+	// element would otherwise keep fields the new payload omits.
+	items := w.Items[:cap(w.Items)]
+	clear(items)
+	*w = wireOrder{Items: items[:0]}
 	if err := json.Unmarshal(payload, w); err != nil {
 		return Order{}, invalid(ReasonMalformedJSON, "", "%v", err)
 	}
