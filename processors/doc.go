@@ -1,0 +1,19 @@
+// Package processors holds everything between Pulse's input and outputs: the
+// ingest handler (decode, validate, dead-letter, write, apply), the tenant
+// shards that own window state, and the Watermill router wiring.
+//
+// Delivery: a message is acked only after its effects are durable — its
+// dead letter published, or its order row written and its event applied to
+// the tenant's state. Any failure returns an error, which nacks the message
+// so Pub/Sub redelivers it; every effect is idempotent by event_id, so a
+// redelivery never double-counts.
+//
+// Concurrency: Watermill runs the handler in one goroutine per in-flight
+// message (bounded by the subscriber's MaxOutstandingMessages). Tenants are
+// hashed onto a fixed set of shard goroutines; each shard alone owns its
+// tenants' state, so state needs no locks, and a shard's bounded queue is
+// where backpressure reaches the broker.
+//
+// The package declares the small interfaces it needs from sinks
+// (deadLetterPublisher, orderWriter, insightPublisher); sinks/ satisfies them.
+package processors

@@ -1,0 +1,166 @@
+package processors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"github.com/olympus-cloud/pulse/events"
+)
+
+// ShardState is the state one shard goroutine owns. Only that goroutine
+// calls it, so implementations need no locks.
+type ShardState interface {
+	// Apply applies one valid order. An error is reported to the message's
+	// handler (which nacks it unless the error is permanent).
+	Apply(o *events.Order, now time.Time) error
+	// Advance lets processing time pass: idle tenants' windows close.
+	Advance(now time.Time)
+	// Flush is called once at shutdown, after the last Apply.
+	Flush(now time.Time)
+}
+
+// ShardsConfig sizes the shard pool. The zero value is usable.
+type ShardsConfig struct {
+	// Shards is the number of shard goroutines. Default 8.
+	Shards int
+	// QueueSize bounds each shard's queue. Default 1024.
+	QueueSize int
+	// TickInterval is how often shards call Advance. Default 1s.
+	TickInterval time.Duration
+	// Now is the processing-time clock. Default time.Now.
+	Now func() time.Time
+}
+
+func (c ShardsConfig) withDefaults() ShardsConfig {
+	if c.Shards <= 0 {
+		c.Shards = 8
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 1024
+	}
+	if c.TickInterval <= 0 {
+		c.TickInterval = time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// ErrShardsClosed is returned by Apply after Close.
+var ErrShardsClosed = errors.New("shards closed")
+
+// Shards hashes tenants onto a fixed set of goroutines, each owning the
+// state of its tenants.
+type Shards struct {
+	cfg    ShardsConfig
+	seed   maphash.Seed
+	queues []chan *request
+	states []ShardState
+	stats  *Stats
+	reqs   sync.Pool
+
+	mu     sync.RWMutex // guards closed against Apply sending on a closed queue
+	closed bool
+	wg     sync.WaitGroup
+	stop   chan struct{}
+}
+
+type request struct {
+	order *events.Order
+	done  chan error
+}
+
+// NewShards starts the shard goroutines. newState builds each shard's state.
+func NewShards(cfg ShardsConfig, newState func(shard int) ShardState, stats *Stats) *Shards {
+	cfg = cfg.withDefaults()
+	s := &Shards{cfg: cfg, seed: maphash.MakeSeed(), stats: stats, stop: make(chan struct{})}
+	s.reqs.New = func() any { return &request{done: make(chan error, 1)} }
+	for i := range cfg.Shards {
+		q := make(chan *request, cfg.QueueSize)
+		st := newState(i)
+		s.queues = append(s.queues, q)
+		s.states = append(s.states, st)
+		s.wg.Add(1)
+		go s.run(q, st)
+	}
+	return s
+}
+
+// ShardOf says which shard owns a tenant.
+func (s *Shards) ShardOf(tenant string) int {
+	return int(maphash.String(s.seed, tenant) % uint64(len(s.queues)))
+}
+
+// Apply hands o to its tenant's shard and waits until it is applied.
+func (s *Shards) Apply(ctx context.Context, o *events.Order) error {
+	r := s.reqs.Get().(*request)
+	r.order = o
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		s.reqs.Put(r)
+		return ErrShardsClosed
+	}
+	select {
+	case s.queues[s.ShardOf(o.TenantID)] <- r:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		s.reqs.Put(r)
+		return fmt.Errorf("queue for tenant %s: %w", o.TenantID, ctx.Err())
+	}
+	// Once queued, the shard will answer; wait for it even if ctx ends so
+	// the request is never reused while the shard still holds it.
+	err := <-r.done
+	r.order = nil
+	s.reqs.Put(r)
+	return err
+}
+
+func (s *Shards) run(q chan *request, st ShardState) {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.TickInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case r, ok := <-q:
+			if !ok {
+				st.Flush(s.cfg.Now())
+				return
+			}
+			err := st.Apply(r.order, s.cfg.Now())
+			if err == nil {
+				s.stats.tenant(r.order.TenantID)
+			}
+			r.done <- err
+		case <-tick.C:
+			st.Advance(s.cfg.Now())
+		}
+	}
+}
+
+// Close stops accepting work, lets every shard finish its queue and flush,
+// and waits for them (bounded by ctx).
+func (s *Shards) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		for _, q := range s.queues {
+			close(q)
+		}
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("shards did not drain: %w", ctx.Err())
+	}
+}
