@@ -39,7 +39,9 @@ type RejectedError struct {
 	Err    error
 }
 
-func (e *RejectedError) Error() string { return "sink rejected row: " + e.Reason + ": " + e.Err.Error() }
+func (e *RejectedError) Error() string {
+	return "sink rejected row: " + e.Reason + ": " + e.Err.Error()
+}
 func (e *RejectedError) Unwrap() error { return e.Err }
 
 // applier applies a valid order to its tenant's state and returns once it
