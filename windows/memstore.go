@@ -1,0 +1,216 @@
+package windows
+
+import "math"
+
+// MemStore is the in-memory Store: a map of tenants, each with its panes per
+// grid and its remembered event keys. Not safe for concurrent use; an engine
+// owns it.
+type MemStore struct {
+	dedupHorizon int64
+	maxIDs       int
+	tenants      map[string]*memTenant
+	free         []*memPane // evicted panes, reused so steady state allocates nothing
+}
+
+type memTenant struct {
+	ids   *idSet
+	grids [MaxGrids]memGrid
+}
+
+type memGrid struct {
+	panes map[int64]*memPane
+	last  *memPane // the pane of the previous event: most events hit it again
+}
+
+type memPane struct {
+	start int64
+	aggs  []Aggregate
+}
+
+// MemStoreConfig sizes a MemStore.
+type MemStoreConfig struct {
+	// DedupHorizon is how long, in event time, event keys are remembered at
+	// least (they may stay up to twice as long). Default 24h.
+	DedupHorizon int64
+	// MaxIDsPerTenant caps remembered keys per tenant; past it the older
+	// half is forgotten early (counted in ForcedDedupEvictions). Default 2^21.
+	MaxIDsPerTenant int
+}
+
+// Default MemStore sizes.
+const (
+	DefaultMaxIDsPerTenant = 1 << 21
+)
+
+// NewMemStore returns an empty in-memory store.
+func NewMemStore(c MemStoreConfig) *MemStore {
+	if c.DedupHorizon <= 0 {
+		c.DedupHorizon = int64(DefaultCorrectionHorizon)
+	}
+	if c.MaxIDsPerTenant <= 0 {
+		c.MaxIDsPerTenant = DefaultMaxIDsPerTenant
+	}
+	return &MemStore{dedupHorizon: c.DedupHorizon, maxIDs: c.MaxIDsPerTenant, tenants: map[string]*memTenant{}}
+}
+
+// Apply implements Store.
+func (s *MemStore) Apply(batch []Update, dup []bool) error {
+	var t *memTenant
+	var tenant string
+	for i := range batch {
+		u := &batch[i]
+		if t == nil || u.Tenant != tenant {
+			tenant = u.Tenant
+			t = s.tenants[tenant]
+			if t == nil {
+				t = &memTenant{ids: newIDSet(s.dedupHorizon, s.maxIDs)}
+				s.tenants[tenant] = t
+			}
+		}
+		if t.ids.seen(u.EventKey, u.At) {
+			dup[i] = true
+			continue
+		}
+		dup[i] = false
+		for g := range MaxGrids {
+			if u.Grids&(1<<g) == 0 {
+				continue
+			}
+			p := s.pane(&t.grids[g], u.PaneStart[g])
+			p.agg(u.Currency).Add(&u.Delta)
+		}
+	}
+	return nil
+}
+
+func (s *MemStore) pane(g *memGrid, start int64) *memPane {
+	if g.last != nil && g.last.start == start {
+		return g.last
+	}
+	p := g.panes[start]
+	if p == nil {
+		if g.panes == nil {
+			g.panes = map[int64]*memPane{}
+		}
+		if n := len(s.free); n > 0 {
+			p = s.free[n-1]
+			s.free = s.free[:n-1]
+		} else {
+			p = &memPane{}
+		}
+		p.start = start
+		g.panes[start] = p
+	}
+	g.last = p
+	return p
+}
+
+func (p *memPane) agg(currency string) *Aggregate {
+	for i := range p.aggs {
+		if p.aggs[i].Currency == currency {
+			return &p.aggs[i]
+		}
+	}
+	if len(p.aggs) < cap(p.aggs) {
+		p.aggs = p.aggs[:len(p.aggs)+1]
+	} else {
+		p.aggs = append(p.aggs, Aggregate{})
+	}
+	a := &p.aggs[len(p.aggs)-1]
+	a.reset()
+	a.Currency = currency
+	return a
+}
+
+// Read implements Store.
+func (s *MemStore) Read(tenant string, g int, starts []int64, dst *Totals) error {
+	t := s.tenants[tenant]
+	if t == nil {
+		return nil
+	}
+	for _, start := range starts {
+		if p := t.grids[g].panes[start]; p != nil {
+			p.mergeInto(dst)
+		}
+	}
+	return nil
+}
+
+func (p *memPane) mergeInto(dst *Totals) {
+	for i := range p.aggs {
+		dst.For(p.aggs[i].Currency).Merge(&p.aggs[i])
+	}
+}
+
+// Evict implements Store.
+func (s *MemStore) Evict(tenant string, panes *[MaxGrids][]int64, idsBefore int64) error {
+	t := s.tenants[tenant]
+	if t == nil {
+		return nil
+	}
+	empty := true
+	for g := range t.grids {
+		gr := &t.grids[g]
+		for _, start := range panes[g] {
+			p := gr.panes[start]
+			if p == nil {
+				continue
+			}
+			delete(gr.panes, start)
+			if gr.last == p {
+				gr.last = nil
+			}
+			s.release(p)
+		}
+		if len(gr.panes) > 0 {
+			empty = false
+		}
+	}
+	if idsBefore == math.MaxInt64 {
+		clear(t.ids.cur)
+		clear(t.ids.prev)
+	} else {
+		t.ids.evict(idsBefore)
+	}
+	if empty && t.ids.len() == 0 {
+		delete(s.tenants, tenant)
+	}
+	return nil
+}
+
+const maxFreePanes = 4096
+
+func (s *MemStore) release(p *memPane) {
+	if len(s.free) >= maxFreePanes {
+		return
+	}
+	for i := range p.aggs {
+		p.aggs[i].reset()
+		if cap(p.aggs[i].Customers.exact) > 64 {
+			p.aggs[i].Customers.exact = nil // do not pin big buffers in the free list
+		}
+	}
+	p.aggs = p.aggs[:0]
+	s.free = append(s.free, p)
+}
+
+// MemStoreStats are the store's counters.
+type MemStoreStats struct {
+	Tenants              int
+	Panes                int
+	RememberedIDs        int
+	ForcedDedupEvictions int64 // generations of event keys dropped early by the cap
+}
+
+// Stats counts what the store holds.
+func (s *MemStore) Stats() MemStoreStats {
+	st := MemStoreStats{Tenants: len(s.tenants)}
+	for _, t := range s.tenants {
+		for g := range t.grids {
+			st.Panes += len(t.grids[g].panes)
+		}
+		st.RememberedIDs += t.ids.len()
+		st.ForcedDedupEvictions += t.ids.forced
+	}
+	return st
+}

@@ -1,0 +1,178 @@
+package windows
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// tenant is the engine's time bookkeeping for one tenant; the aggregates
+// themselves are in the Store.
+type tenant struct {
+	id       string
+	pos      int // index in Engine.tenants
+	loc      *time.Location
+	maxT     int64 // largest event time applied
+	seen     bool
+	lastSeen int64 // processing time of the last event
+	// frontier: every window ending at or before it has been emitted (or
+	// had no data). It only grows.
+	frontier int64
+	// floor: windows ending at or before it are too late even before the
+	// first close; set at creation so a tenant that was forgotten cannot
+	// reopen windows older than the correction horizon.
+	floor            int64
+	dayStart, dayEnd int64 // cached calendar day in loc
+	panes            [MaxGrids]paneIndex
+	live             int // live panes over all grids
+	idsEvicted       int64
+	specs            []specState
+}
+
+func (e *Engine) newTenant(id string, now int64) *tenant {
+	loc := e.cfg.DefaultZone
+	if z := e.cfg.Zones[id]; z != nil {
+		loc = z
+	}
+	tn := &tenant{
+		id: id, pos: len(e.tenants), loc: loc, lastSeen: now,
+		frontier: math.MinInt64, idsEvicted: math.MinInt64 / 2,
+		floor: now - e.ooo - e.lateness - max(e.horizon, 0),
+		specs: make([]specState, len(e.specs)),
+	}
+	e.tenants = append(e.tenants, tn)
+	e.byID[id] = tn
+	return tn
+}
+
+func (e *Engine) removeTenant(tn *tenant) {
+	last := e.tenants[len(e.tenants)-1]
+	e.tenants[tn.pos] = last
+	last.pos = tn.pos
+	e.tenants[len(e.tenants)-1] = nil
+	e.tenants = e.tenants[:len(e.tenants)-1]
+	delete(e.byID, tn.id)
+}
+
+// day returns the calendar day of t in the tenant's zone.
+func (tn *tenant) day(t int64) (start, end int64) {
+	if t >= tn.dayStart && t < tn.dayEnd {
+		return tn.dayStart, tn.dayEnd
+	}
+	y, m, d := time.Unix(0, t).In(tn.loc).Date()
+	start = time.Date(y, m, d, 0, 0, 0, 0, tn.loc).UnixNano()
+	end = time.Date(y, m, d+1, 0, 0, 0, 0, tn.loc).UnixNano()
+	tn.dayStart, tn.dayEnd = start, end
+	return start, end
+}
+
+// paneIndex lists a tenant's live panes of one grid, sorted by start.
+type paneIndex struct {
+	starts, ends []int64
+}
+
+func (p *paneIndex) has(start int64) bool {
+	n := len(p.starts)
+	if n > 0 && p.starts[n-1] == start { // the common case: the newest pane
+		return true
+	}
+	_, ok := slices.BinarySearch(p.starts, start)
+	return ok
+}
+
+// insert adds the pane and reports whether it was new.
+func (p *paneIndex) insert(start, end int64) bool {
+	i, ok := slices.BinarySearch(p.starts, start)
+	if ok {
+		return false
+	}
+	p.starts = slices.Insert(p.starts, i, start)
+	p.ends = slices.Insert(p.ends, i, end)
+	return true
+}
+
+// within returns the starts of the panes in [from, to), appended to dst.
+func (p *paneIndex) within(from, to int64, dst []int64) []int64 {
+	i, _ := slices.BinarySearch(p.starts, from)
+	for ; i < len(p.starts) && p.starts[i] < to; i++ {
+		dst = append(dst, p.starts[i])
+	}
+	return dst
+}
+
+// window is one window of a spec: [start, end).
+type window struct{ start, end int64 }
+
+// closedWin is an emitted window still within the correction horizon.
+type closedWin struct {
+	window
+	rev   int32
+	dirty bool        // took late events since its last revision
+	late  []lateCount // late events per currency, over all revisions
+}
+
+type lateCount struct {
+	currency string
+	n        int64
+}
+
+// specState is a tenant's windows of one spec.
+type specState struct {
+	open   []window    // with data, not yet emitted; sorted by start
+	closed []closedWin // emitted, sorted by start
+	dirty  int
+}
+
+func (s *specState) addOpen(start, end int64) {
+	n := len(s.open)
+	if n > 0 && s.open[n-1].start < start {
+		s.open = append(s.open, window{start, end})
+		return
+	}
+	i, ok := slices.BinarySearchFunc(s.open, start, func(w window, t int64) int { return cmp64(w.start, t) })
+	if !ok {
+		s.open = slices.Insert(s.open, i, window{start, end})
+	}
+}
+
+func (s *specState) markLate(start, end int64, currency string) {
+	i, ok := slices.BinarySearchFunc(s.closed, start, func(c closedWin, t int64) int { return cmp64(c.start, t) })
+	if !ok {
+		// No data when it closed: its first revision is this correction.
+		s.closed = slices.Insert(s.closed, i, closedWin{window: window{start, end}})
+	}
+	c := &s.closed[i]
+	if !c.dirty {
+		c.dirty = true
+		s.dirty++
+	}
+	for j := range c.late {
+		if c.late[j].currency == currency {
+			c.late[j].n++
+			return
+		}
+	}
+	c.late = append(c.late, lateCount{currency, 1})
+}
+
+func (s *specState) addClosed(w window) {
+	n := len(s.closed)
+	if n == 0 || s.closed[n-1].start < w.start {
+		s.closed = append(s.closed, closedWin{window: w, rev: 1})
+		return
+	}
+	i, ok := slices.BinarySearchFunc(s.closed, w.start, func(c closedWin, t int64) int { return cmp64(c.start, t) })
+	if !ok {
+		s.closed = slices.Insert(s.closed, i, closedWin{window: w, rev: 1})
+	}
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
