@@ -7,15 +7,13 @@ import (
 	"github.com/olympus-cloud/pulse/events"
 )
 
-// maeMemory is the number of points the model-choice error averages over.
-const maeMemory = 168
-
-// Model choice margins: a seasonal model must predict clearly better than
-// the plain level (and weekly better than daily) to be chosen, so noise in
-// the comparison does not make the method flap.
+// Model choice penalties (nats per point, in the fitness log-likelihood): a
+// seasonal model must fit clearly better than the plain level to be chosen,
+// and weekly better than daily, so noise in the comparison does not make
+// the method flap.
 const (
-	seasonalMargin = 0.85
-	weeklyMargin   = 0.9
+	dailyPenalty  = 0.05
+	weeklyPenalty = 0.1
 )
 
 // Score is the verdict on one observed point.
@@ -23,10 +21,12 @@ type Score struct {
 	At       time.Time
 	Value    float64
 	Expected float64
-	// Band is the range the detector considers usual:
-	// Expected ± Threshold·Spread (clamped at 0 for counts).
+	// Band is the range the detector considers usual: the expected value
+	// ± Threshold standard deviations (in log units for multiplicative
+	// models, so it may be asymmetric), never narrower than the exact count
+	// test allows, clamped at 0 for non-negative data.
 	Band events.Band
-	// Spread is the standard deviation the score is measured in.
+	// Spread is one standard deviation around Expected, in the data's units.
 	Spread float64
 	// Z is the signed score in standard deviations (count-aware on counts:
 	// never more extreme than the exact Poisson or binomial tail allows).
@@ -74,25 +74,36 @@ func (s Score) AnomalyScore() float64 {
 type Detector struct {
 	cfg Config
 
-	n         int  // valid points observed
-	vals      ring // cleaned values: plain level and spread
-	scratch   []float64
-	day       seasonal
-	week      seasonal
-	plainMAE  float64
-	plainMAEN int
+	n        int  // valid points observed
+	vals     ring // cleaned values: plain level and spread
+	scratch  []float64
+	plainFit fitness
+	// seasonal candidates: daily and weekly, in identity units and (for
+	// non-negative data) log units. Created after the first points.
+	models []*seasonal
+	preds  []candidate // per-point scratch, one per model
 
 	lastAt   time.Time
 	step     float64 // smoothed seconds between points
 	integers bool    // every value so far was a non-negative integer
+	nonNeg   bool    // every value so far was non-negative
 
 	recentZ []float64 // last Confirm-1 scores, newest last
 	run     int       // consecutive anomalous points in one direction
 	runSign float64
-	pendX   []float64 // raw values of the current run (for adaptation)
-	pendDay []uint8
-	pendWk  []uint8
-	pendWd  []uint8
+	pend    []pending // the current run (for adaptation)
+}
+
+type candidate struct {
+	b, wd int
+	ready bool
+	pred  float64 // model units
+	sigma float64 // model units
+}
+
+type pending struct {
+	x float64
+	t time.Time
 }
 
 // NewDetector validates cfg and returns a detector with empty history.
@@ -101,20 +112,14 @@ func NewDetector(cfg Config) (*Detector, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	h := cfg.History
-	adapt := max(cfg.AdaptAfter, 0)
 	return &Detector{
 		cfg:      cfg,
-		vals:     newRing(h),
-		scratch:  make([]float64, h),
-		day:      newSeasonal(dayBuckets, h, true),
-		week:     newSeasonal(weekBuckets, h, false),
+		vals:     newRing(cfg.History),
+		scratch:  make([]float64, max(cfg.History, cfg.AdaptAfter)),
 		integers: true,
+		nonNeg:   true,
 		recentZ:  make([]float64, 0, cfg.Confirm),
-		pendX:    make([]float64, 0, adapt),
-		pendDay:  make([]uint8, 0, adapt),
-		pendWk:   make([]uint8, 0, adapt),
-		pendWd:   make([]uint8, 0, adapt),
+		pend:     make([]pending, 0, max(cfg.AdaptAfter, 0)),
 	}, nil
 }
 
@@ -139,6 +144,14 @@ func (d *Detector) ObserveRate(at time.Time, k, n int64) Score {
 	return d.observe(at, float64(k)/float64(n), float64(n))
 }
 
+func (d *Detector) seasonalAllowed() bool {
+	switch d.cfg.Method {
+	case MethodAuto, MethodSeasonal, MethodPoisson:
+		return true
+	}
+	return false
+}
+
 func (d *Detector) observe(at time.Time, v, trials float64) Score {
 	cfg := &d.cfg
 	s := Score{At: at, Value: v, Method: cfg.Method, threshold: cfg.Threshold}
@@ -150,11 +163,18 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 	if trials < 0 && !isCount(v) {
 		d.integers = false
 	}
+	if v < 0 && d.nonNeg {
+		d.nonNeg = false
+		d.dropLogModels()
+	}
+	if d.models == nil && d.vals.len() >= 8 && d.seasonalAllowed() {
+		d.startModels()
+	}
 	lt := at.In(cfg.Location)
-	db, wb, wd := dayBucket(lt), weekBucket(lt), int(lt.Weekday())
+	wd := int(lt.Weekday())
 	sph := d.samplesPerHour()
 
-	// Baseline: each model predicts before it sees the point.
+	// Every model predicts before it sees the point.
 	var plainC, plainS float64
 	if d.vals.len() > 0 {
 		if cfg.Method == MethodZScore {
@@ -162,35 +182,46 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 		} else {
 			plainC, plainS = robustCentreSpread(d.vals.values(), d.scratch)
 		}
+		plainS *= math.Sqrt(1 + 1/float64(d.vals.len())) // prediction, not in-sample, spread
+		plainS = d.floorSpread(plainS, plainC)
 	}
-	dayReady, weekReady := d.day.ready(db, sph), d.week.ready(wb, sph)
-	dayPred, weekPred := d.day.predict(db, wd), d.week.predict(wb, wd)
+	for i, m := range d.models {
+		b := m.bucket(lt)
+		c := candidate{b: b, wd: wd, ready: m.ready(b, sph), pred: m.predict(b, wd)}
+		if c.ready && m.res.len() > 0 {
+			_, c.sigma = robustCentreSpread(m.res.values(), d.scratch)
+			c.sigma *= math.Sqrt(1 + 1/float64(m.res.len()))
+			if m.logT {
+				c.sigma = math.Max(c.sigma, cfg.MinRelSpread)
+			} else {
+				c.sigma = d.floorSpread(c.sigma, c.pred)
+			}
+		}
+		d.preds[i] = c
+	}
+	chosen := d.choose()
 
 	expected, spread, method, hist := plainC, plainS, cfg.Method, d.vals.len()
 	switch cfg.Method {
 	case MethodAuto, MethodPoisson:
 		method = MethodRobust
 	}
-	if cfg.Method == MethodAuto || cfg.Method == MethodSeasonal || cfg.Method == MethodPoisson {
-		if m := d.chooseSeasonal(dayReady, weekReady); m != nil {
-			b, name := db, methodDaily
-			if m == &d.week {
-				b, name = wb, methodWeekly
-			}
-			expected = m.predict(b, wd)
-			_, spread = robustCentreSpread(m.res.values(), d.scratch)
-			method, hist = name, d.n
-		}
+	var seas *seasonal
+	var yPred, ySigma float64
+	if chosen >= 0 {
+		seas, yPred, ySigma = d.models[chosen], d.preds[chosen].pred, d.preds[chosen].sigma
+		method, hist = seas.name, d.n
+		expected = seas.inv(yPred)
+		spread = (seas.inv(yPred+ySigma) - seas.inv(yPred-ySigma)) / 2
 	}
-	if hist > 0 {
-		spread *= math.Sqrt(1 + 1/float64(hist)) // prediction, not in-sample, spread
-	}
-	spread = math.Max(spread, math.Max(cfg.MinSpread, cfg.MinRelSpread*math.Abs(expected)))
-	spread = math.Max(spread, 1e-9*(1+math.Abs(expected)))
 
 	if hist > 0 {
 		z := (v - expected) / spread
-		counts := cfg.Counts || cfg.Method == MethodPoisson || (cfg.Method == MethodAuto && d.integers && d.n >= 2)
+		lo, hi := expected-cfg.Threshold*spread, expected+cfg.Threshold*spread
+		if seas != nil {
+			z = (seas.fwd(v) - yPred) / ySigma
+			lo, hi = seas.inv(yPred-cfg.Threshold*ySigma), seas.inv(yPred+cfg.Threshold*ySigma)
+		}
 		switch {
 		case trials > 0:
 			cz := binomialZ(math.Round(v*trials), trials, expected)
@@ -200,7 +231,7 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 					method = methodBinom
 				}
 			}
-		case counts && trials < 0:
+		case d.countMode():
 			lambda := math.Max(expected, 0)
 			cz := poissonZ(v, lambda)
 			if cfg.Method == MethodPoisson {
@@ -211,13 +242,14 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 					method = MethodPoisson
 				}
 			}
-			// Report the band in the test's own terms: Poisson when that is wider.
-			spread = math.Max(spread, math.Sqrt(math.Max(lambda, minLambda)))
+			// The band is never narrower than the Poisson test allows.
+			ps := math.Sqrt(math.Max(lambda, minLambda))
+			lo, hi = math.Min(lo, lambda-cfg.Threshold*ps), math.Max(hi, lambda+cfg.Threshold*ps)
+			spread = math.Max(spread, ps)
 		}
 		s.Z = math.Max(-maxZ, math.Min(maxZ, z))
 		s.Expected, s.Spread, s.Method, s.History = expected, spread, method, hist
-		lo, hi := expected-cfg.Threshold*spread, expected+cfg.Threshold*spread
-		if trials > 0 || (d.integers && trials < 0 && lo < 0) {
+		if trials > 0 || d.nonNeg {
 			lo = math.Max(lo, 0)
 		}
 		s.Band = events.Band{Low: lo, High: hi}
@@ -231,41 +263,97 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 	// band edge, so they cannot drag the baseline or inflate the spread.
 	xc := v
 	if hist > 0 && d.n >= cfg.Warmup/2 {
-		lim := cfg.Threshold * spread
-		xc = expected + math.Max(-lim, math.Min(lim, v-expected))
+		if seas != nil {
+			lim := cfg.Threshold * ySigma
+			xc = seas.inv(yPred + math.Max(-lim, math.Min(lim, seas.fwd(v)-yPred)))
+		} else {
+			lim := cfg.Threshold * spread
+			xc = expected + math.Max(-lim, math.Min(lim, v-expected))
+		}
 	}
 	if d.vals.len() > 0 {
-		d.plainMAEN++
-		d.plainMAE += (math.Abs(xc-plainC) - d.plainMAE) / float64(min(d.plainMAEN, maeMemory))
+		d.plainFit.add((xc-plainC)/plainS, math.Log(plainS))
 	}
 	d.vals.push(xc)
-	d.day.update(db, wd, xc, dayPred, dayReady, sph)
-	d.week.update(wb, wd, xc, weekPred, weekReady, sph)
+	for i, m := range d.models {
+		c := d.preds[i]
+		yc := m.fwd(xc)
+		record := c.ready
+		if c.ready && c.sigma > 0 {
+			z := (m.fwd(v) - c.pred) / c.sigma
+			m.fit.add(z, math.Log(c.sigma)-m.jacobian(xc))
+			record = math.Abs(z) < cfg.Threshold || m.res.len() < 8
+		}
+		m.update(c.b, c.wd, yc, c.pred, record, sph)
+	}
 	d.n++
 
-	s.Adapted = d.adapt(s, v, db, wb, wd)
+	s.Adapted = d.adapt(s, v, at)
 	return s
 }
 
-// chooseSeasonal returns the seasonal model to use, or nil for the plain
-// level: the one with the smallest recent out-of-sample error, if it beats
-// the plain level by a clear margin (or whenever ready, for MethodSeasonal).
-func (d *Detector) chooseSeasonal(dayReady, weekReady bool) *seasonal {
-	enough := func(m *seasonal) bool { return m.maeN >= maeMemory/2 }
-	var best *seasonal
-	if dayReady && enough(&d.day) {
-		best = &d.day
+// floorSpread applies the configured floors to a spread around centre c.
+func (d *Detector) floorSpread(s, c float64) float64 {
+	s = math.Max(s, math.Max(d.cfg.MinSpread, d.cfg.MinRelSpread*math.Abs(c)))
+	return math.Max(s, 1e-9*(1+math.Abs(c)))
+}
+
+// startModels creates the seasonal candidates once the first points show
+// whether the data are non-negative and their typical size (the log offset
+// is a tenth of the typical value, at least 1 for counts).
+func (d *Detector) startModels() {
+	h := d.cfg.History
+	d.models = append(d.models, newSeasonal(false, h, false, 0), newSeasonal(true, h, false, 0))
+	if d.nonNeg {
+		c, _ := robustCentreSpread(d.vals.values(), d.scratch)
+		c *= 0.1
+		if d.integers {
+			c = math.Max(c, 1)
+		}
+		if c > 0 {
+			d.models = append(d.models, newSeasonal(false, h, true, c), newSeasonal(true, h, true, c))
+		}
 	}
-	if weekReady && enough(&d.week) && (best == nil || d.week.mae < weeklyMargin*best.mae) {
-		best = &d.week
+	d.preds = make([]candidate, len(d.models))
+}
+
+// dropLogModels removes the log-unit models when a negative value shows
+// the data are not a quantity.
+func (d *Detector) dropLogModels() {
+	kept := d.models[:0]
+	for _, m := range d.models {
+		if !m.logT {
+			kept = append(kept, m)
+		}
 	}
-	if best == nil || d.cfg.Method == MethodSeasonal {
+	d.models, d.preds = kept, d.preds[:len(kept)]
+}
+
+// choose returns the index of the seasonal model to use, or -1 for the
+// plain level: the best out-of-sample fit, if it beats the plain level by
+// its penalty (MethodSeasonal takes the best ready model regardless).
+func (d *Detector) choose() int {
+	best, bestLL := -1, math.Inf(-1)
+	for i, m := range d.models {
+		c := d.preds[i]
+		if !c.ready || c.sigma <= 0 || !m.fit.enough() {
+			continue
+		}
+		ll := m.fit.ll - dailyPenalty
+		if m.weekly {
+			ll = m.fit.ll - weeklyPenalty
+		}
+		if ll > bestLL {
+			best, bestLL = i, ll
+		}
+	}
+	if best < 0 || d.cfg.Method == MethodSeasonal {
 		return best
 	}
-	if best.mae < seasonalMargin*d.plainMAE {
+	if !d.plainFit.enough() || bestLL > d.plainFit.ll {
 		return best
 	}
-	return nil
+	return -1
 }
 
 // evidence applies the confirmation rule to the new score z.
@@ -300,51 +388,47 @@ func (d *Detector) evidence(z float64, warm bool) float64 {
 }
 
 // adapt counts consecutive anomalous points in one direction; after
-// AdaptAfter of them it accepts a level shift: the baselines are re-centred
-// on the raw values of the run, keeping their spread and seasonal shape.
-func (d *Detector) adapt(s Score, raw float64, db, wb, wd int) bool {
+// AdaptAfter of them it accepts a level shift: every baseline is re-centred
+// on the raw values of the run, keeping its spread and seasonal shape.
+func (d *Detector) adapt(s Score, raw float64, at time.Time) bool {
 	cfg := &d.cfg
 	if cfg.AdaptAfter < 0 {
 		return false
 	}
 	sign := math.Copysign(1, s.Z)
 	if !s.Anomalous || (d.run > 0 && sign != d.runSign) {
-		d.run, d.pendX, d.pendDay, d.pendWk, d.pendWd = 0, d.pendX[:0], d.pendDay[:0], d.pendWk[:0], d.pendWd[:0]
+		d.run, d.pend = 0, d.pend[:0]
 		if !s.Anomalous {
 			return false
 		}
 	}
 	d.run++
 	d.runSign = sign
-	d.pendX = append(d.pendX, raw)
-	d.pendDay = append(d.pendDay, uint8(db))
-	d.pendWk = append(d.pendWk, uint8(wb))
-	d.pendWd = append(d.pendWd, uint8(wd))
+	d.pend = append(d.pend, pending{raw, at})
 	if d.run < cfg.AdaptAfter {
 		return false
 	}
-	k := len(d.pendX)
+	k := len(d.pend)
 	buf := d.scratch[:k]
+	for i, p := range d.pend {
+		buf[i] = p.x
+	}
+	newLevel := median(buf)
 	// Plain level: the run's clipped entries are the newest k of the ring;
 	// replace them with the raw values and move the rest by the shift.
-	copy(buf, d.pendX)
-	newLevel := median(buf)
-	oldC := plainCentre(d)
-	d.vals.shift(newLevel - oldC)
+	d.vals.shift(newLevel - plainCentre(d))
 	size := len(d.vals.buf)
 	for i := max(0, k-d.vals.len()); i < k; i++ {
-		d.vals.buf[((d.vals.next-k+i)%size+size)%size] = d.pendX[i]
+		d.vals.buf[((d.vals.next-k+i)%size+size)%size] = d.pend[i].x
 	}
-	for _, m := range []struct {
-		s *seasonal
-		b []uint8
-	}{{&d.day, d.pendDay}, {&d.week, d.pendWk}} {
-		for i := range k {
-			buf[i] = d.pendX[i] - m.s.predict(int(m.b[i]), int(d.pendWd[i]))
+	for _, m := range d.models {
+		for i, p := range d.pend {
+			lt := p.t.In(cfg.Location)
+			buf[i] = m.fwd(p.x) - m.predict(m.bucket(lt), int(lt.Weekday()))
 		}
-		m.s.level += median(buf[:k])
+		m.level += median(buf[:k])
 	}
-	d.run, d.pendX, d.pendDay, d.pendWk, d.pendWd = 0, d.pendX[:0], d.pendDay[:0], d.pendWk[:0], d.pendWd[:0]
+	d.run, d.pend = 0, d.pend[:0]
 	d.recentZ = d.recentZ[:0]
 	return true
 }
@@ -357,6 +441,11 @@ func plainCentre(d *Detector) float64 {
 	}
 	c, _ := robustCentreSpread(d.vals.values(), d.scratch)
 	return c
+}
+
+// countMode reports whether values are treated as counts.
+func (d *Detector) countMode() bool {
+	return d.cfg.Counts || d.cfg.Method == MethodPoisson || (d.cfg.Method == MethodAuto && d.integers && d.n >= 2)
 }
 
 // trackStep keeps a robust running estimate of the sampling interval.

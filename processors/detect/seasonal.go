@@ -5,15 +5,18 @@ import (
 	"time"
 )
 
-// Seasonal profiles: hour of day (24 buckets) and hour of week (168). Each
-// is an additive Holt-Winters-style model, level + profile[bucket], updated
-// only with cleaned values. Buckets are by wall-clock hour in the configured
-// location, so irregular and sub-hourly intervals fall into the right bucket.
+// Seasonal models: hour of day (24 buckets, plus a day-of-week offset) and
+// hour of week (168 buckets). Each is an additive Holt-Winters-style model,
+// level + profile[bucket], in identity or log units (log(x+c): multiplicative
+// seasonality and noise that grows with the level, as in counts and money),
+// updated only with cleaned values. Buckets are wall-clock hours in the
+// configured location, so irregular and sub-hourly points fall into the
+// right bucket.
 const (
 	dayBuckets  = 24
 	weekBuckets = 168
 	// seasonPeriods is the memory of a bucket in periods (days or weeks).
-	seasonPeriods = 8
+	seasonPeriods = 32
 	// readyPeriods is how many periods a bucket needs before it predicts.
 	readyPeriods = 2
 	// levelRate is the floor of the level's smoothing rate.
@@ -21,6 +24,10 @@ const (
 )
 
 type seasonal struct {
+	name   Method
+	weekly bool
+	logT   bool
+	c      float64 // log offset
 	level  float64
 	levelN int
 	prof   []float64 // one per bucket
@@ -29,24 +36,51 @@ type seasonal struct {
 	// from one week of data, long before an hour-of-week bucket can.
 	dow    [7]float64
 	dowCnt [7]uint32
-	useDow bool
-	res    ring // out-of-sample residuals of cleaned values
-	// mae is an exponentially weighted mean absolute out-of-sample error,
-	// maeN how many points it averages; they choose between models.
-	mae  float64
-	maeN int
+	res    ring // out-of-sample residuals of cleaned values, model units
+	fit    fitness
 }
 
-func newSeasonal(buckets, history int, useDow bool) seasonal {
-	return seasonal{prof: make([]float64, buckets), cnt: make([]uint32, buckets), res: newRing(history), useDow: useDow}
+func newSeasonal(weekly bool, history int, logT bool, c float64) *seasonal {
+	n, name := dayBuckets, methodDaily
+	if weekly {
+		n, name = weekBuckets, methodWeekly
+	}
+	return &seasonal{name: name, weekly: weekly, logT: logT, c: c,
+		prof: make([]float64, n), cnt: make([]uint32, n), res: newRing(history)}
 }
 
-func dayBucket(t time.Time) int  { return t.Hour() }
-func weekBucket(t time.Time) int { return int(t.Weekday())*24 + t.Hour() }
+func (s *seasonal) bucket(t time.Time) int {
+	if s.weekly {
+		return int(t.Weekday())*24 + t.Hour()
+	}
+	return t.Hour()
+}
+
+func (s *seasonal) fwd(x float64) float64 {
+	if s.logT {
+		return math.Log(math.Max(x, 0) + s.c)
+	}
+	return x
+}
+
+func (s *seasonal) inv(y float64) float64 {
+	if s.logT {
+		return math.Exp(y) - s.c
+	}
+	return y
+}
+
+// jacobian is log|dy/dx| at x: it puts log-unit likelihoods in data units.
+func (s *seasonal) jacobian(x float64) float64 {
+	if s.logT {
+		return -math.Log(math.Max(x, 0) + s.c)
+	}
+	return 0
+}
 
 func (s *seasonal) predict(b, wd int) float64 {
 	p := s.level + s.prof[b]
-	if s.useDow {
+	if !s.weekly {
 		p += s.dow[wd]
 	}
 	return p
@@ -58,30 +92,53 @@ func (s *seasonal) ready(b int, sph float64) bool {
 	return s.levelN > 0 && float64(s.cnt[b]) >= readyPeriods*sph
 }
 
-// update folds cleaned value xc at bucket b into the model; pred is what the
-// model predicted for it before it was seen and counts tells whether the
-// prediction was ready (only then does it feed the error statistics).
-func (s *seasonal) update(b, wd int, xc, pred float64, wasReady bool, sph float64) {
-	if wasReady {
-		e := xc - pred
-		s.res.push(e)
-		s.maeN++
-		s.mae += (math.Abs(e) - s.mae) / float64(min(s.maeN, maeMemory))
+// update folds cleaned value yc (model units) at bucket b into the model;
+// pred was its prediction, recorded as an out-of-sample residual when the
+// model was ready and the point was not an outlier for it (outliers would
+// widen the band an incident is measured against).
+func (s *seasonal) update(b, wd int, yc, pred float64, record bool, sph float64) {
+	if record {
+		s.res.push(yc - pred)
 	}
 	if s.levelN == 0 {
-		s.level = xc
+		s.level = yc
 	}
 	s.levelN++
 	var dow float64
-	if s.useDow {
+	if !s.weekly {
 		dow = s.dow[wd]
 	}
-	s.level += math.Max(1/float64(s.levelN), levelRate) * (xc - s.prof[b] - dow - s.level)
+	s.level += math.Max(1/float64(s.levelN), levelRate) * (yc - s.prof[b] - dow - s.level)
 	s.cnt[b]++
 	memory := math.Max(1, seasonPeriods*sph)
-	s.prof[b] += (xc - s.level - dow - s.prof[b]) / math.Min(float64(s.cnt[b]), memory)
-	if s.useDow {
+	s.prof[b] += (yc - s.level - dow - s.prof[b]) / math.Min(float64(s.cnt[b]), memory)
+	if !s.weekly {
 		s.dowCnt[wd]++
-		s.dow[wd] += (xc - s.level - s.prof[b] - s.dow[wd]) / math.Min(float64(s.dowCnt[wd]), 2*24*math.Max(1, sph))
+		s.dow[wd] += (yc - s.level - s.prof[b] - s.dow[wd]) / math.Min(float64(s.dowCnt[wd]), 2*24*math.Max(1, sph))
 	}
 }
+
+// fitness is an exponentially weighted mean of a model's out-of-sample
+// Gaussian log-likelihood in the data's units, with |z| clipped so one
+// outlier cannot decide. Unlike a mean error it rewards a model whose band
+// is right, not just its centre: it picks log units when noise grows with
+// the level and identity when it does not.
+type fitness struct {
+	ll float64
+	n  int
+}
+
+// fitMemory is the number of points the model choice averages over: a week
+// of hourly points, so weekends count.
+const fitMemory = 168
+
+// maxFitZ clips z in the likelihood.
+const maxFitZ = 4
+
+func (f *fitness) add(z, logSigma float64) {
+	z = math.Min(math.Abs(z), maxFitZ)
+	f.n++
+	f.ll += (-logSigma - z*z/2 - f.ll) / float64(min(f.n, fitMemory))
+}
+
+func (f *fitness) enough() bool { return f.n >= fitMemory/2 }
