@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/rs/zerolog"
 	"google.golang.org/api/option"
@@ -26,6 +27,7 @@ type pipeline struct {
 	shards *processors.Shards
 	stats  *processors.Stats
 	topics []*pubsub.Topic
+	ops    *opsServer
 
 	bg       sync.WaitGroup     // background loops (router, stats, generator)
 	stopBg   context.CancelFunc // stops the stats and generator loops
@@ -40,6 +42,12 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 			p.closeOutputs()
 		}
 	}()
+	if cfg.HTTPAddr != "" {
+		if p.ops, err = newOpsServer(cfg.HTTPAddr, cfg.Pprof, log); err != nil {
+			return nil, err
+		}
+		p.ops.registry.MustRegister(p.stats)
+	}
 	p.conn, err = pubsub.Connect(ctx, pubsub.Config{ProjectID: cfg.Project, EmulatorHost: cfg.EmulatorHost, Real: cfg.Real})
 	if err != nil {
 		return nil, err
@@ -90,6 +98,19 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		return nil, fmt.Errorf("router stopped at start: %w", err)
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+
+	if p.ops != nil {
+		p.ops.addCheck("subscription", func(context.Context) error {
+			if !p.router.IsRunning() || p.router.IsClosed() {
+				return errors.New("order subscription is not attached")
+			}
+			return nil
+		})
+		p.ops.addCheck("pubsub", func(ctx context.Context) error {
+			_, err := p.conn.Client.TopicAdminClient.GetTopic(ctx, &pubsubpb.GetTopicRequest{Topic: p.conn.TopicName(cfg.OrdersTopic)})
+			return err
+		})
 	}
 
 	bgCtx, stop := context.WithCancel(context.Background())
@@ -157,6 +178,12 @@ func (p *pipeline) shutdown() error {
 }
 
 func (p *pipeline) closeOutputs() error {
+	if p.ops != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = p.ops.shutdown(ctx) // best effort: probes only
+		cancel()
+		p.ops = nil
+	}
 	for _, t := range p.topics {
 		t.Stop()
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,7 +25,7 @@ func testRunConfig(t *testing.T) *RunCmd {
 		DeadLetterTopic: "orders-deadletter", InsightsTopic: "insights", MetricsTopic: "tenant-metrics",
 		Streams: 8, MaxOutstanding: 1000, Shards: 4, ShutdownTimeout: 20 * time.Second,
 		MaxClockSkew: 5 * time.Minute, MaxAge: 90 * 24 * time.Hour, MaxAmount: 10_000_000, MaxItems: 1000,
-		GenTenants: 20, GenSpeed: 3600, Generate: false, EmulatorHost: "",
+		GenTenants: 20, GenSpeed: 3600, Generate: false, EmulatorHost: "", HTTPAddr: "127.0.0.1:0",
 	}
 	t.Setenv("PUBSUB_EMULATOR_HOST", "")
 	if err := c.Validate(); err != nil {
@@ -149,6 +151,23 @@ func TestPipelineAcksValidAndDeadLettersInvalid(t *testing.T) {
 	if tenantSum != int64(valid) {
 		t.Errorf("per-tenant counts add to %d, want %d", tenantSum, valid)
 	}
+	metrics := scrape(t, "http://"+p.ops.Addr()+"/metrics")
+	for name, want := range map[string]float64{
+		"pulse_messages_received_total":                                   float64(total),
+		"pulse_messages_acked_total":                                      float64(total),
+		"pulse_events_valid_total":                                        float64(valid),
+		`pulse_messages_dead_lettered_total{reason="malformed_json"}`:     float64(wantReasons[events.ReasonMalformedJSON]),
+		`pulse_messages_dead_lettered_total{reason="attribute_mismatch"}`: float64(wantReasons[events.ReasonAttributeMismatch]),
+		`pulse_messages_dead_lettered_total{reason="unknown_currency"}`:   float64(wantReasons[events.ReasonUnknownCurrency]),
+		`pulse_messages_dead_lettered_total{reason="negative_amount"}`:    0,
+	} {
+		if got, ok := metrics[name]; !ok || got != want {
+			t.Errorf("/metrics %s = %v (present %v), want %v", name, got, ok, want)
+		}
+	}
+	if code := httpStatus(t, "http://"+p.ops.Addr()+"/readyz"); code != 200 {
+		t.Errorf("/readyz = %d while running", code)
+	}
 	if err := p.shutdown(); err != nil {
 		t.Fatal(err)
 	}
@@ -158,3 +177,40 @@ func TestPipelineAcksValidAndDeadLettersInvalid(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// scrape reads a Prometheus text exposition into name{labels} -> value.
+func scrape(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("bad metrics line %q", line)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+func httpStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -19,6 +19,9 @@ type RunCmd struct {
 	InsightsTopic   string `name:"insights-topic" env:"PULSE_INSIGHTS_TOPIC" default:"insights" help:"Topic for anomaly insights."`
 	MetricsTopic    string `name:"metrics-topic" env:"PULSE_METRICS_TOPIC" default:"tenant-metrics" help:"Topic for closed windows (window.metrics)."`
 
+	HTTPAddr string `name:"http-addr" env:"PULSE_HTTP_ADDR" default:":8080" help:"Address of /healthz, /readyz and /metrics (empty disables)."`
+	Pprof    bool   `name:"pprof" env:"PULSE_PPROF" help:"Serve /debug/pprof on the HTTP address."`
+
 	Streams         int           `name:"streams" env:"PULSE_STREAMS" default:"4" help:"StreamingPull streams."`
 	MaxOutstanding  int           `name:"max-outstanding" env:"PULSE_MAX_OUTSTANDING" default:"1000" help:"Max unacked messages in this process."`
 	Shards          int           `name:"shards" env:"PULSE_SHARDS" default:"8" help:"Tenant shard goroutines."`
