@@ -62,6 +62,7 @@ func placeAnomalies(ts []*tenant, cfg *Config, r *rand.Rand) []Label {
 		for range n {
 			k := anomalyKinds[r.IntN(len(anomalyKinds))]
 			length := int64(k.minLen) + r.Int64N(int64(k.maxLen-k.minLen))
+			length -= length % int64(time.Minute)
 			if end-length <= warm {
 				continue
 			}
