@@ -1,6 +1,7 @@
 package eventgen
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -87,14 +88,21 @@ func placeAnomalies(ts []*tenant, cfg *Config, r *rand.Rand) []Label {
 			})
 		}
 	}
+	for _, t := range ts {
+		slices.SortFunc(t.anomalies, func(a, b anomaly) int { return cmp.Compare(a.start, b.start) })
+	}
 	slices.SortFunc(labels, func(a, b Label) int { return a.Start.Compare(b.Start) })
 	return labels
 }
 
 // factors are the rate and price multipliers of the tenant's anomaly at t.
+// Arrivals come in time order, so a cursor skips anomalies already over.
 func (t *tenant) factors(at int64) (rate, price float64) {
-	for i := range t.anomalies {
-		if a := &t.anomalies[i]; a.start <= at && at < a.end {
+	for t.cursor < len(t.anomalies) && t.anomalies[t.cursor].end <= at {
+		t.cursor++
+	}
+	if t.cursor < len(t.anomalies) {
+		if a := &t.anomalies[t.cursor]; a.start <= at {
 			return a.rate, a.price
 		}
 	}

@@ -29,7 +29,8 @@ type tenant struct {
 	customers []string
 	buyers    *rand.Zipf
 
-	anomalies []anomaly
+	anomalies []anomaly // sorted by start, not overlapping
+	cursor    int       // first anomaly not over at the last arrival
 	orders    uint64
 }
 
