@@ -94,3 +94,35 @@ func TestCustomersBytes(t *testing.T) {
 		t.Errorf("sketch holds %d bytes, want %d", b, hllM)
 	}
 }
+
+func TestIDSetCapAndEviction(t *testing.T) {
+	s := newIDSet(100)
+	hour := idBucket
+	for i := range 100 {
+		if s.seen(uint64(i+1), int64(i%4)*hour) {
+			t.Fatalf("key %d seen before it was added", i)
+		}
+	}
+	for i := range 100 {
+		if !s.seen(uint64(i+1), int64(i%4)*hour) {
+			t.Fatalf("key %d forgotten", i)
+		}
+	}
+	// Past the cap the oldest hour goes, never the memory bound.
+	for i := range 50 {
+		s.seen(uint64(1000+i), 5*hour)
+	}
+	if s.len() > 100 || s.forced == 0 {
+		t.Fatalf("len %d forced %d", s.len(), s.forced)
+	}
+	if s.seen(1, 0) {
+		t.Fatal("oldest hour kept past the cap")
+	}
+	if !s.seen(1000, 5*hour) {
+		t.Fatal("newest key dropped")
+	}
+	s.evict(5 * hour)
+	if s.len() != 50 {
+		t.Fatalf("after evicting hours < 5: %d keys", s.len())
+	}
+}

@@ -1,71 +1,107 @@
 package windows
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
-// idSet remembers event keys for at least one horizon of event time and at
-// most two: keys go into the generation covering their event time, and a
-// generation is dropped whole once the eviction clock passes its end. Two
-// generations mean two map lookups per event and no per-key timestamps
-// (about 10-20 bytes per remembered key in a Go map).
+// idBucket is the span of event time whose keys share one map.
+const idBucket = int64(3600e9) // one hour
+
+// idSet remembers the event keys of one tenant, grouped by the hour of
+// their event time: a redelivery carries the same payload, hence the same
+// occurred_at, so its key is looked up in one small map that the
+// neighbouring events keep in cache, and eviction by event time drops whole
+// hours without a sweep. A key costs about 10-20 bytes.
 type idSet struct {
-	horizon int64 // length of a generation, ns
-	max     int   // hard cap on remembered keys
-	cur     map[uint64]struct{}
-	prev    map[uint64]struct{}
-	curFrom int64 // cur holds keys with At >= curFrom; prev the older ones
-	started bool
-	forced  int64 // generations dropped early because of max
+	max     int // hard cap on remembered keys
+	n       int
+	buckets []idHour // sorted by hour
+	last    int      // index of the last bucket used
+	free    []map[uint64]struct{}
+	forced  int64 // buckets dropped early because of max
 }
 
-func newIDSet(horizon int64, max int) *idSet {
-	return &idSet{horizon: horizon, max: max, cur: map[uint64]struct{}{}, prev: map[uint64]struct{}{}}
+type idHour struct {
+	hour int64
+	keys map[uint64]struct{}
 }
 
-// seen reports whether k was added, and adds it if not.
+func newIDSet(max int) *idSet { return &idSet{max: max} }
+
+// seen reports whether k (of an event at `at`) was added, and adds it if not.
 func (s *idSet) seen(k uint64, at int64) bool {
-	if _, ok := s.cur[k]; ok {
-		return true
-	}
-	if _, ok := s.prev[k]; ok {
-		return true
-	}
-	if !s.started {
-		s.started, s.curFrom = true, at
-	}
-	if len(s.cur)+len(s.prev) >= s.max {
-		// Bounded memory wins over a longer memory: forget the older half.
-		s.forced++
-		s.rotate(s.curFrom)
-	}
-	if at >= s.curFrom {
-		s.cur[k] = struct{}{}
+	h := floorDiv(at, idBucket)
+	var b *idHour
+	if s.last < len(s.buckets) && s.buckets[s.last].hour == h {
+		b = &s.buckets[s.last]
 	} else {
-		s.prev[k] = struct{}{}
+		i, ok := slices.BinarySearchFunc(s.buckets, h, func(b idHour, h int64) int { return cmp64(b.hour, h) })
+		if !ok {
+			if s.n >= s.max && len(s.buckets) > 0 {
+				s.dropOldest()
+				return s.seen(k, at)
+			}
+			var m map[uint64]struct{}
+			if n := len(s.free); n > 0 {
+				m, s.free = s.free[n-1], s.free[:n-1]
+			} else {
+				m = map[uint64]struct{}{}
+			}
+			s.buckets = slices.Insert(s.buckets, i, idHour{hour: h, keys: m})
+		}
+		s.last = i
+		b = &s.buckets[i]
+	}
+	// One hash probe: insert and see whether the map grew.
+	n := len(b.keys)
+	b.keys[k] = struct{}{}
+	if len(b.keys) == n {
+		return true
+	}
+	s.n++
+	if s.n > s.max {
+		// Bounded memory wins over a longer memory.
+		s.forced++
+		if len(s.buckets) > 1 && s.buckets[0].hour != h {
+			s.release(0) // forget the oldest hour
+		} else {
+			s.n -= len(b.keys) - 1 // one hour over the cap: start it again
+			clear(b.keys)
+			b.keys[k] = struct{}{}
+		}
 	}
 	return false
 }
 
-// evict drops the generations that end before `before`.
+func (s *idSet) dropOldest() {
+	s.forced++
+	s.release(0)
+}
+
+func (s *idSet) release(i int) {
+	m := s.buckets[i].keys
+	s.n -= len(m)
+	clear(m)
+	if len(s.free) < 4 {
+		s.free = append(s.free, m)
+	}
+	s.buckets = slices.Delete(s.buckets, i, i+1)
+	s.last = 0
+}
+
+// evict forgets the keys of events before `before` (whole hours only, so a
+// key may stay up to an hour longer). math.MaxInt64 forgets everything.
 func (s *idSet) evict(before int64) {
-	if !s.started || before == math.MinInt64 {
+	if before == math.MaxInt64 {
+		for len(s.buckets) > 0 {
+			s.release(0)
+		}
 		return
 	}
-	if before >= s.curFrom && len(s.prev) > 0 {
-		// prev holds only keys older than curFrom <= before.
-		clear(s.prev)
-	}
-	if before-s.horizon >= s.curFrom {
-		// cur is older than one horizon before the clock: start a new one.
-		s.rotate(before)
+	for len(s.buckets) > 0 && (s.buckets[0].hour+1)*idBucket <= before {
+		s.release(0)
 	}
 }
 
-func (s *idSet) rotate(from int64) {
-	s.prev, s.cur = s.cur, s.prev
-	clear(s.cur)
-	if from > s.curFrom {
-		s.curFrom = from
-	}
-}
-
-func (s *idSet) len() int { return len(s.cur) + len(s.prev) }
+func (s *idSet) len() int { return s.n }

@@ -108,7 +108,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		horizon: int64(cfg.CorrectionHorizon), idle: int64(cfg.IdleTimeout), dedup: int64(cfg.DedupHorizon),
 	}
 	if e.store == nil {
-		e.store = NewMemStore(MemStoreConfig{DedupHorizon: int64(cfg.DedupHorizon), MaxIDsPerTenant: cfg.MaxDedupIDsPerTenant})
+		e.store = NewMemStore(MemStoreConfig{MaxIDsPerTenant: cfg.MaxDedupIDsPerTenant})
 	}
 	gridOf := map[gridKey]int{}
 	for i, w := range cfg.Windows {

@@ -1,15 +1,12 @@
 package windows
 
-import "math"
-
 // MemStore is the in-memory Store: a map of tenants, each with its panes per
 // grid and its remembered event keys. Not safe for concurrent use; an engine
 // owns it.
 type MemStore struct {
-	dedupHorizon int64
-	maxIDs       int
-	tenants      map[string]*memTenant
-	free         []*memPane // evicted panes, reused so steady state allocates nothing
+	maxIDs  int
+	tenants map[string]*memTenant
+	free    []*memPane // evicted panes, reused so steady state allocates nothing
 }
 
 type memTenant struct {
@@ -29,11 +26,8 @@ type memPane struct {
 
 // MemStoreConfig sizes a MemStore.
 type MemStoreConfig struct {
-	// DedupHorizon is how long, in event time, event keys are remembered at
-	// least (they may stay up to twice as long). Default 24h.
-	DedupHorizon int64
-	// MaxIDsPerTenant caps remembered keys per tenant; past it the older
-	// half is forgotten early (counted in ForcedDedupEvictions). Default 2^21.
+	// MaxIDsPerTenant caps remembered keys per tenant; past it the oldest
+	// hour of keys is forgotten early (counted in ForcedDedupEvictions). Default 2^21.
 	MaxIDsPerTenant int
 }
 
@@ -44,13 +38,10 @@ const (
 
 // NewMemStore returns an empty in-memory store.
 func NewMemStore(c MemStoreConfig) *MemStore {
-	if c.DedupHorizon <= 0 {
-		c.DedupHorizon = int64(DefaultCorrectionHorizon)
-	}
 	if c.MaxIDsPerTenant <= 0 {
 		c.MaxIDsPerTenant = DefaultMaxIDsPerTenant
 	}
-	return &MemStore{dedupHorizon: c.DedupHorizon, maxIDs: c.MaxIDsPerTenant, tenants: map[string]*memTenant{}}
+	return &MemStore{maxIDs: c.MaxIDsPerTenant, tenants: map[string]*memTenant{}}
 }
 
 // Apply implements Store.
@@ -63,7 +54,7 @@ func (s *MemStore) Apply(batch []Update, dup []bool) error {
 			tenant = u.Tenant
 			t = s.tenants[tenant]
 			if t == nil {
-				t = &memTenant{ids: newIDSet(s.dedupHorizon, s.maxIDs)}
+				t = &memTenant{ids: newIDSet(s.maxIDs)}
 				s.tenants[tenant] = t
 			}
 		}
@@ -166,12 +157,7 @@ func (s *MemStore) Evict(tenant string, panes *[MaxGrids][]int64, idsBefore int6
 			empty = false
 		}
 	}
-	if idsBefore == math.MaxInt64 {
-		clear(t.ids.cur)
-		clear(t.ids.prev)
-	} else {
-		t.ids.evict(idsBefore)
-	}
+	t.ids.evict(idsBefore)
 	if empty && t.ids.len() == 0 {
 		delete(s.tenants, tenant)
 	}

@@ -1,9 +1,82 @@
 package main
 
-import "errors"
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
 
-// BacktestCmd is being built; see the open issues.
-type BacktestCmd struct{}
+	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/windows"
+	"github.com/olympus-cloud/pulse/windows/backtest"
+)
 
-// Run reports that the subcommand is not built yet.
-func (c *BacktestCmd) Run(g *Globals) error { return errors.New("not built yet") }
+// BacktestCmd runs an NDJSON file of order events through the windows
+// offline and writes the closed windows as insight NDJSON.
+type BacktestCmd struct {
+	Events string `name:"events" required:"" help:"NDJSON file of v1 order events, one per line ('-' for stdin)."`
+	Out    string `name:"out" default:"-" help:"Insight NDJSON output file ('-' for stdout)."`
+
+	OutOfOrderness    time.Duration `name:"out-of-orderness" default:"1m" help:"Watermark lag behind the largest event time."`
+	AllowedLateness   time.Duration `name:"allowed-lateness" default:"0s" help:"How long a window stays open after the watermark passed its end."`
+	CorrectionHorizon time.Duration `name:"correction-horizon" default:"24h" help:"How long a closed window takes late events as corrections."`
+	IdleTimeout       time.Duration `name:"idle-timeout" default:"2m" help:"Close a tenant's windows after this much silence (event-time clock of the file)."`
+	Zone              string        `name:"zone" default:"UTC" help:"Time zone of calendar-day windows."`
+	MaxInvalidLogged  int           `name:"max-invalid-logged" default:"1000" help:"Log at most this many invalid lines one by one (all are counted)."`
+}
+
+// Run replays the file and prints a summary on stderr.
+func (c *BacktestCmd) Run(g *Globals) error {
+	zone, err := time.LoadLocation(c.Zone)
+	if err != nil {
+		return fmt.Errorf("zone %q: %w", c.Zone, err)
+	}
+	var in io.Reader = os.Stdin
+	if c.Events != "-" {
+		f, err := os.Open(c.Events)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	var out io.Writer = os.Stdout
+	var outFile *os.File
+	if c.Out != "-" {
+		if outFile, err = os.Create(c.Out); err != nil {
+			return err
+		}
+		defer outFile.Close()
+		out = outFile
+	}
+	logged := 0
+	opts := backtest.Options{
+		Windows: windows.Config{
+			OutOfOrderness: c.OutOfOrderness, AllowedLateness: c.AllowedLateness,
+			CorrectionHorizon: c.CorrectionHorizon, IdleTimeout: c.IdleTimeout, DefaultZone: zone,
+		},
+		Invalid: func(line int, reason events.Reason, err error) {
+			if logged++; logged <= c.MaxInvalidLogged {
+				g.Log.Warn().Int("line", line).Str("reason", string(reason)).Err(err).Msg("invalid line")
+			}
+		},
+	}
+	rep, err := backtest.Run(g.Ctx, in, out, opts)
+	if err != nil {
+		return fmt.Errorf("backtest %s: %w", c.Events, err)
+	}
+	if outFile != nil {
+		if err := outFile.Close(); err != nil {
+			return err
+		}
+	}
+	ev := g.Log.Info().Int("lines", rep.Lines).Int64("applied", rep.Applied).Int64("duplicates", rep.Duplicates).
+		Int64("late", rep.LateEvents).Int64("too_late", rep.Dropped).Int("invalid", rep.InvalidTotal()).
+		Int64("insights", rep.Insights).Int64("corrections", rep.Corrections)
+	for reason, n := range rep.Invalid {
+		ev = ev.Int("invalid_"+string(reason), n)
+	}
+	ev.Msg("backtest done")
+	fmt.Fprintln(os.Stderr, rep.String())
+	return nil
+}
