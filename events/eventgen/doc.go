@@ -45,6 +45,10 @@
 // Monday, so that the zero Config is reproducible; callers that feed a live
 // pipeline set Now (and Backfill) so events are recent.
 //
+// Truth accumulates the exact per-tenant, per-window figures (as
+// events.WindowMetrics) that a correct pipeline reports for the generated
+// traffic, for BigQuery and windows tests.
+//
 // Pacer turns simulated publish times into real-time delays (speed-up,
 // rate cap, never ahead of the real clock). A Generator and a Pacer are not
 // safe for concurrent use; Message values are not modified after Next
