@@ -50,8 +50,8 @@
 // traffic, for BigQuery and windows tests.
 //
 // Pacer turns simulated publish times into real-time delays (speed-up,
-// rate cap, never ahead of the real clock). A Generator and a Pacer are not
-// safe for concurrent use; Message values are not modified after Next
-// returns them (a duplicate shares its original's Payload, Attributes and
-// Order).
+// rate cap, never ahead of the real clock). A Generator, a Truth and a
+// Pacer are not safe for concurrent use. Message values are not modified
+// after Next returns them; a duplicate shares its original's Payload,
+// Attributes and Order.
 package eventgen
