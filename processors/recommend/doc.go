@@ -1,0 +1,95 @@
+// Package recommend learns "bought together" associations per tenant from
+// the order stream, in bounded memory, and answers "what is bought with
+// SKU" with lift, confidence and support.
+//
+// # Definitions
+//
+// A basket is the set of distinct SKUs of one completed order (quantities
+// do not matter), at most MaxBasket of them in line order (default 20: at
+// most 190 pair updates per order; further SKUs are ignored and the basket
+// counted in Stats.Truncated). With N the decayed number of baskets, n(a)
+// the decayed number holding a, and n(a,b) the decayed number holding both:
+//
+//	support(a,b)    = n(a,b) / N
+//	confidence(a→b) = n(a,b) / n(a)
+//	lift(a,b)       = confidence(a→b) / (n(b)/N) = n(a,b)·N / (n(a)·n(b))
+//
+// Lift 1 is chance; only items with lift above 1 are recommended, best lift
+// first (then count, then SKU).
+//
+// # Decay
+//
+// A basket completed at t weighs 2^(-(now-t)/HalfLife) at now (default
+// half-life 30 days; negative disables decay). Counts are stored scaled to a
+// per-tenant reference epoch, so an update costs no decay work; reading
+// multiplies by one factor, and the counts are rescaled once the reference
+// is 32 half-lives old. Ratios do not depend on now; counts and the
+// cold-start thresholds do.
+//
+// # Refunds and redelivery
+//
+// A tenant remembers the baskets (SKU hashes and completion time) of its
+// last RefundMemory completed orders (default 16,384). A refund of a
+// remembered order removes exactly what its completion added, at the
+// completion's weight: the lines the refund lists (all of them when it lists
+// none), every pair with one of those lines, and the basket from N once no
+// line is left. A completion of an order still remembered is a redelivery
+// and is not counted again; a refund of lines already refunded does nothing.
+// A refund of a forgotten order is undone from its own items, as a whole
+// basket, at the refund's weight (Stats.RefundsApprox); this over-removes by
+// the factor 2^((refund-completion)/HalfLife) (at most 1.41 for a refund 15
+// days later at the default half-life; counts never go below zero), and a
+// partial refund also removes its basket from N. A refund of a forgotten
+// order without items is ignored (Stats.RefundsIgnored). Size RefundMemory
+// to cover a tenant's orders over its refund window to stay exact.
+//
+// # Bounded memory and its error
+//
+// Per tenant, items (n(a)) and pairs (n(a,b)) are each kept in a weighted
+// SpaceSaving heavy-hitter summary of fixed capacity (ItemCapacity, default
+// 5,000; PairCapacity, default 20,000). SKUs are keyed by a 64-bit seeded
+// hash (a collision among a million SKUs has probability about 3·10⁻⁸).
+// With W the total weight ever added to a summary (decayed like the counts;
+// refunds do not lower it) and k its capacity:
+//
+//   - a tracked key's estimate e and error ε satisfy e-ε ≤ true ≤ e, with
+//     ε ≤ W/k;
+//   - an untracked key's true count is at most W/k, so every key with more
+//     than W/k is tracked.
+//
+// Subtracting weight that really was added (exact refunds) keeps both
+// bounds; approximate refunds may push a count below its true value.
+// Reported pair counts are the guaranteed e-ε, and confidence and lift use
+// the item estimates e (upper bounds), so every figure is conservative and
+// exact while the summaries are not full (ε = 0). Result.PairErrorBound
+// reports W/k. A pair whose item is not tracked is not scored.
+//
+// Memory per tenant is therefore at most Config.MemoryBound(skuLen) bytes,
+// whatever the catalogue: about 7 MB at the defaults with 16-byte SKUs
+// (TestMemoryBound1MSKUs measures a million-SKU tenant against it). The
+// number of tenants is not bounded here; tenants are sharded across models.
+//
+// # Cold start
+//
+// A query says why instead of guessing (Result.ColdStart): the tenant has
+// fewer than MinBaskets decayed baskets (default 30), the SKU is in fewer
+// than MinItemCount guaranteed baskets (default 5), or no partner has a
+// guaranteed co-occurrence of MinPairCount (default 3) with lift above 1.
+//
+// # Concurrency
+//
+// A Model is not safe for concurrent use: one goroutine (the tenant shard's
+// worker) owns it and calls Observe, Insights and Pairs. Readers on other
+// goroutines (HTTP) query a Snapshot, an immutable view the owner builds
+// with Model.Snapshot and publishes, for example via atomic.Pointer.
+//
+// # Outputs
+//
+// Model.Insights returns one KindRecommendation insight per tenant and
+// InsightPeriod listing the strongest pairs not announced before; its id is
+// deterministic. Model.Pairs returns PairRow values for the BigQuery table
+// described by pairs.schema.json.
+//
+// The package is pure: no I/O, no clock (time is an argument), and
+// deterministic output for the same input.
+package recommend
