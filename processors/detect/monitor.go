@@ -11,7 +11,9 @@ import (
 
 // DefaultMaxSeries caps the number of (tenant, window size, currency) series
 // groups a Monitor keeps; the least recently updated is evicted beyond it.
-const DefaultMaxSeries = 20000
+// A group (five metrics) holds about 48 KiB at the default History, so the
+// default cap bounds a Monitor near 480 MiB.
+const DefaultMaxSeries = 10000
 
 // MonitorConfig configures a Monitor. The zero value is the default.
 type MonitorConfig struct {
@@ -21,7 +23,7 @@ type MonitorConfig struct {
 	// PerMetric overrides Detector for the named metrics (Metric* constants).
 	PerMetric map[string]Config
 	// MaxSeries caps the series groups held (default DefaultMaxSeries). One
-	// group (five metrics) holds about 12 KiB at the default History.
+	// group (five metrics) holds about 48 KiB at the default History.
 	MaxSeries int
 	// Texter writes messages; nil means DefaultTexter in Detector.Location.
 	Texter Texter
@@ -78,13 +80,12 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 func (m *Monitor) Len() int        { return m.lru.Len() }
 func (m *Monitor) Evicted() uint64 { return m.evicted }
 
-// Every metric's Key carries the window's currency, so insights of one
-// tenant's series in different currencies never share an id.
-//
 // Observe scores one closed window of a tenant's metrics (windows of one
 // series must arrive in order) and returns the anomaly insights it causes,
 // in a fixed metric order; usually none. closedAt is the insights'
 // GeneratedAt. Money metrics are scored in minor units of wm.Currency.
+// Every metric's Key carries the window's currency, so insights of one
+// tenant's series in different currencies never share an id.
 func (m *Monitor) Observe(tenant string, w events.Window, wm events.WindowMetrics, closedAt time.Time) []events.Insight {
 	g := m.group(groupKey{tenant, w.Size, wm.Currency})
 	var out []events.Insight

@@ -19,7 +19,9 @@ const (
 	seasonPeriods = 32
 	// readyPeriods is how many periods a bucket needs before it predicts.
 	readyPeriods = 2
-	// levelRate is the floor of the level's smoothing rate.
+	// levelRate is the floor of the level's smoothing rate per hour of
+	// data (divided by the samples per hour), so the level's memory is
+	// about two days whatever the sampling interval.
 	levelRate = 0.02
 )
 
@@ -108,7 +110,7 @@ func (s *seasonal) update(b, wd int, yc, pred float64, record bool, sph float64)
 	if !s.weekly {
 		dow = s.dow[wd]
 	}
-	s.level += math.Max(1/float64(s.levelN), levelRate) * (yc - s.prof[b] - dow - s.level)
+	s.level += math.Max(1/float64(s.levelN), levelRate/math.Max(1, sph)) * (yc - s.prof[b] - dow - s.level)
 	s.cnt[b]++
 	memory := math.Max(1, seasonPeriods*sph)
 	s.prof[b] += (yc - s.level - dow - s.prof[b]) / math.Min(float64(s.cnt[b]), memory)
