@@ -13,6 +13,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/processors"
 	"github.com/olympus-cloud/pulse/sinks/pubsub"
 )
@@ -119,9 +120,47 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		p.bg.Add(1)
 		go func() { defer p.bg.Done(); p.logStats(bgCtx) }()
 	}
+	if p.conn.Server != nil && cfg.Generate {
+		if err := p.startGenerator(bgCtx); err != nil {
+			return nil, err
+		}
+	}
 	log.Info().Str("topic", cfg.OrdersTopic).Str("subscription", cfg.Subscription).
 		Int("streams", cfg.Streams).Int("shards", cfg.Shards).Msg("pulse running")
 	return p, nil
+}
+
+// startGenerator publishes generated traffic into the embedded server:
+// --gen-history of simulated past at --gen-speed, then live traffic paced by
+// the real clock, so no event is ever ahead of now.
+func (p *pipeline) startGenerator(ctx context.Context) error {
+	now := time.Now()
+	gen, err := eventgen.New(eventgen.Config{
+		Seed: p.cfg.GenSeed, Tenants: p.cfg.GenTenants, Now: now,
+		Backfill: p.cfg.GenHistory, Duration: p.cfg.GenHistory + 365*24*time.Hour,
+	})
+	if err != nil {
+		return fmt.Errorf("generator: %w", err)
+	}
+	bp := newBulkPublisher(p.conn.Client, p.cfg.OrdersTopic, bulkOptions{})
+	pacer := &eventgen.Pacer{Speed: p.cfg.GenSpeed, Live: true}
+	p.log.Info().Int("tenants", p.cfg.GenTenants).Dur("history", p.cfg.GenHistory).
+		Float64("speed", p.cfg.GenSpeed).Msg("generator publishing into the embedded Pub/Sub")
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		err := pump(ctx, gen, pacer, time.Now, func(ctx context.Context, m *eventgen.Message) error {
+			return bp.Publish(ctx, m.Payload, m.Attributes)
+		})
+		closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		st, cerr := bp.Close(closeCtx)
+		if err = errors.Join(err, cerr); err != nil {
+			p.log.Error().Err(err).Msg("generator stopped with an error")
+		}
+		p.log.Info().Int64("published", st.Published).Int64("failed", st.Failed).Msg("generator stopped")
+	}()
+	return nil
 }
 
 func (p *pipeline) logStats(ctx context.Context) {
