@@ -1,0 +1,550 @@
+package analytics
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/olympus-cloud/pulse/events"
+)
+
+// Window sizes the Engine reads; others are ignored.
+const (
+	sizeHour = "1h"
+	sizeDay  = "1d"
+)
+
+const (
+	hourSec = 3600
+	daySec  = 86400
+	hourIdx = 0
+	dayIdx  = 1
+)
+
+// Stats count what an Engine did, for metrics and logs.
+type Stats struct {
+	Windows         int64 // windows that advanced a series
+	Corrections     int64 // windows that updated a kept period
+	IgnoredWindows  int64 // other sizes, stale or malformed
+	Orders          int64 // orders applied to a customer
+	DuplicateOrders int64 // redelivered events dropped by event id
+	Evicted         int64 // customers evicted by the cap
+	Forgotten       int64 // customers dropped by ForgetCustomersAfter
+}
+
+// Engine computes the analytics of the tenants one shard owns. It is not
+// safe for concurrent use: one goroutine owns it, as a shard owns its
+// tenants' windows. Use New.
+type Engine struct {
+	cfg     Config
+	tenants map[string]*tenantState
+	stats   Stats
+}
+
+type tenantState struct {
+	id  string
+	loc *time.Location // configured zone, or nil
+	// offset is the UTC offset in seconds inferred from the latest daily
+	// window, used when loc is nil.
+	offset int
+
+	cur map[string]*seriesState // by currency
+
+	customers  map[custKey]*customer
+	firstOrder time.Time // earliest completed order seen: history depth
+	summaryDay int64     // local day of the last segments.daily
+	summarized bool
+}
+
+// seriesState is the analytics state of one (tenant, currency).
+type seriesState struct {
+	currency string
+	s        [2]series                 // hourly, daily
+	fc       [2][numMetrics]forecaster // hourly (168), daily (7)
+	trendDir [numMetrics]Direction     // last hourly trend direction published
+
+	hourPatternDay int64 // local day the daily pattern was last computed
+	hourPatternSig string
+	hourPatternAt  time.Time
+	weekSig        string
+	weekAt         time.Time
+	hasWeek        bool
+}
+
+// New returns an Engine for cfg, or cfg's validation errors.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("analytics config: %w", err)
+	}
+	return &Engine{cfg: cfg.withDefaults(), tenants: map[string]*tenantState{}}, nil
+}
+
+// Stats returns the counters so far.
+func (e *Engine) Stats() Stats { return e.stats }
+
+func (e *Engine) tenant(id string) *tenantState {
+	ts := e.tenants[id]
+	if ts == nil {
+		ts = &tenantState{id: id, loc: e.cfg.Locations[id], cur: map[string]*seriesState{}, customers: map[custKey]*customer{}}
+		e.tenants[id] = ts
+	}
+	return ts
+}
+
+func (e *Engine) seriesOf(ts *tenantState, currency string) *seriesState {
+	ss := ts.cur[currency]
+	if ss == nil {
+		h := max(e.cfg.Forecast.HourlyHistory, e.cfg.Trend.HourlyPoints, e.cfg.Pattern.Days*24)
+		d := max(e.cfg.Forecast.DailyHistory, e.cfg.Trend.DailyPoints, e.cfg.Pattern.Days)
+		ss = &seriesState{currency: currency, s: [2]series{{cap: h}, {cap: d}}, hourPatternDay: math.MinInt64}
+		for k := range numMetrics {
+			ss.fc[hourIdx][k].m = 168
+			ss.fc[dayIdx][k].m = 7
+		}
+		ts.cur[currency] = ss
+	}
+	return ss
+}
+
+// offsetAt is the tenant's UTC offset in seconds at t.
+func (ts *tenantState) offsetAt(t time.Time) int {
+	if ts.loc != nil {
+		_, off := t.In(ts.loc).Zone()
+		return off
+	}
+	return ts.offset
+}
+
+// localDay is the tenant's local day number (days since 1970-01-01) of t.
+func (ts *tenantState) localDay(t time.Time) int64 {
+	return floorDiv(t.Unix()+int64(ts.offsetAt(t)), daySec)
+}
+
+// dayStart is when local day d starts, at the current offset.
+func (ts *tenantState) dayStart(d int64) time.Time {
+	t := time.Unix(d*daySec, 0).UTC()
+	return t.Add(-time.Duration(ts.offsetAt(t)) * time.Second)
+}
+
+// inferOffset reads the UTC offset from a calendar-day window, which starts
+// at local midnight: a start s seconds after UTC midnight is offset -s when
+// s <= 12h, else 24h - s.
+func inferOffset(start time.Time) int {
+	u := start.Unix()
+	s := int(u - floorDiv(u, daySec)*daySec)
+	if s <= daySec/2 {
+		return -s
+	}
+	return daySec - s
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func weekdayOf(localDay int64) time.Weekday {
+	return time.Weekday((localDay%7 + 7 + 4) % 7) // 1970-01-01 was a Thursday
+}
+
+// ObserveWindow takes a closed window's figures of one tenant: hourly ("1h")
+// and calendar-day ("1d") windows, every currency; other sizes are ignored.
+// A window newer than any seen of its size advances the series and may
+// yield trend, seasonality and forecast insights; a repeat or correction of
+// a kept window only updates the figures (no insight). now is
+// GeneratedAt.
+func (e *Engine) ObserveWindow(tenant string, w events.Window, m events.WindowMetrics, now time.Time) []Result {
+	var idx int
+	switch w.Size {
+	case sizeHour:
+		idx = hourIdx
+	case sizeDay:
+		idx = dayIdx
+	default:
+		e.stats.IgnoredWindows++
+		return nil
+	}
+	if tenant == "" || m.Currency == "" || !w.End.After(w.Start) {
+		e.stats.IgnoredWindows++
+		return nil
+	}
+	ts := e.tenant(tenant)
+	var p int64
+	if idx == hourIdx {
+		p = floorDiv(w.Start.Unix(), hourSec)
+	} else {
+		if ts.loc == nil {
+			ts.offset = inferOffset(w.Start)
+		}
+		p = ts.localDay(w.Start)
+	}
+	ss := e.seriesOf(ts, m.Currency)
+	if !ss.s[idx].put(p, [numMetrics]float64{float64(m.Revenue), float64(m.Orders)}) {
+		e.stats.Corrections++
+		return nil
+	}
+	e.stats.Windows++
+	var out []Result
+	if idx == hourIdx {
+		out = e.hourly(ts, ss, p, now, out)
+	} else {
+		out = e.daily(ts, ss, p, w, now, out)
+	}
+	return out
+}
+
+func (e *Engine) hourly(ts *tenantState, ss *seriesState, p int64, now time.Time, out []Result) []Result {
+	s := &ss.s[hourIdx]
+	end := time.Unix((p+1)*hourSec, 0).UTC()
+	for k := range numMetrics {
+		if r, ok := e.trend(ts, ss, hourIdx, k, end, now); ok && r.Trend.Direction != ss.trendDir[k] {
+			ss.trendDir[k] = r.Trend.Direction
+			out = append(out, r)
+		}
+	}
+	// The daily pattern, once a local day, over the latest Pattern.Days.
+	if d := ts.localDay(end.Add(-time.Second)); d != ss.hourPatternDay {
+		ss.hourPatternDay = d
+		if r, ok := e.dailyPattern(ts, ss, end, now); ok {
+			out = append(out, r)
+		}
+	}
+	target := events.Window{Start: end, End: end.Add(time.Hour), Size: sizeHour}
+	for k := range numMetrics {
+		y, obs := s.tail(k, s.cap)
+		if r, ok := e.forecast(ts, ss, hourIdx, k, y, obs, target, now); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (e *Engine) daily(ts *tenantState, ss *seriesState, p int64, w events.Window, now time.Time, out []Result) []Result {
+	s := &ss.s[dayIdx]
+	for k := range numMetrics {
+		if r, ok := e.trend(ts, ss, dayIdx, k, w.End, now); ok {
+			out = append(out, r)
+		}
+	}
+	if r, ok := e.weeklyPattern(ts, ss, p, w.End, now); ok {
+		out = append(out, r)
+	}
+	target := events.Window{Start: w.End, End: w.End.Add(day), Size: sizeDay}
+	for k := range numMetrics {
+		y, obs := s.tail(k, s.cap)
+		if r, ok := e.forecast(ts, ss, dayIdx, k, y, obs, target, now); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// periodStart is when period p of series idx starts.
+func (ts *tenantState) periodStart(idx int, p int64) time.Time {
+	if idx == hourIdx {
+		return time.Unix(p*hourSec, 0).UTC()
+	}
+	return ts.dayStart(p)
+}
+
+func (e *Engine) trend(ts *tenantState, ss *seriesState, idx, k int, end, now time.Time) (Result, bool) {
+	s := &ss.s[idx]
+	n, tol, size := e.cfg.Trend.HourlyPoints, e.cfg.Trend.HourlyTolerance, sizeHour
+	if idx == dayIdx {
+		n, tol, size = e.cfg.Trend.DailyPoints, e.cfg.Trend.DailyTolerance, sizeDay
+	}
+	y, obs := s.tail(k, n)
+	if len(y) < e.cfg.Trend.MinPoints {
+		return Result{}, false
+	}
+	t := FitTrend(y, tol)
+	t.Metric, t.Currency, t.Size, t.Observed = metricNames[k], ss.currency, size, obs
+	w := events.Window{Start: ts.periodStart(idx, s.last()-int64(len(y))+1), End: end, Size: size}
+	in := newInsight(ts.id, KindTrend, t.Metric, t.Metric, ss.currency, w, now, trendMessage(&t))
+	in.Observed, in.Expected, in.Score = t.Slope, t.Mean, t.Growth
+	in.Band = events.Band{Low: t.Slope - 1.96*t.SlopeSE, High: t.Slope + 1.96*t.SlopeSE}
+	in.Method, in.History = "least_squares", len(y)
+	return Result{Insight: in, Confidence: Confidence(len(y), frac(obs, len(y)), e.cfg.ConfidencePoints), Trend: &t}, true
+}
+
+func frac(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func (e *Engine) weeklyPattern(ts *tenantState, ss *seriesState, p int64, end, now time.Time) (Result, bool) {
+	s := &ss.s[dayIdx]
+	y, obs := s.tail(metricRevenue, e.cfg.Pattern.Days)
+	wd := make([]time.Weekday, len(y))
+	first := s.last() - int64(len(y)) + 1
+	for i := range wd {
+		wd[i] = weekdayOf(first + int64(i))
+	}
+	pat, ok := WeeklyPatternOf(y, wd, e.cfg.Pattern.MinPerWeekday, e.cfg.Pattern.Ratio)
+	if !ok || !pat.Strong {
+		return Result{}, false
+	}
+	sig := pat.Best.String() + "/" + pat.Worst.String()
+	if ss.hasWeek && sig == ss.weekSig && end.Sub(ss.weekAt) < e.cfg.Pattern.Repeat {
+		return Result{}, false
+	}
+	ss.hasWeek, ss.weekSig, ss.weekAt = true, sig, end
+	pat.Metric, pat.Currency, pat.Observed = MetricRevenue, ss.currency, obs
+	w := events.Window{Start: ts.dayStart(first), End: end, Size: sizeDay}
+	in := newInsight(ts.id, KindSeasonality, MetricRevenue, MetricRevenue, ss.currency, w, now, weeklyMessage(&pat))
+	var mean float64
+	for _, v := range pat.Means {
+		mean += v / 7
+	}
+	in.Observed, in.Expected, in.Score = pat.Means[pat.Best], mean, pat.Ratio
+	in.Band = events.Band{Low: pat.Means[pat.Worst], High: pat.Means[pat.Best]}
+	in.Method, in.History = "weekday_mean", len(y)
+	return Result{Insight: in, Confidence: Confidence(len(y), frac(obs, len(y)), e.cfg.ConfidencePoints), WeeklyPattern: &pat}, true
+}
+
+func (e *Engine) dailyPattern(ts *tenantState, ss *seriesState, end, now time.Time) (Result, bool) {
+	s := &ss.s[hourIdx]
+	y, obs := s.tail(metricRevenue, e.cfg.Pattern.Days*24)
+	if len(y) < 7*24 {
+		return Result{}, false
+	}
+	first := s.last() - int64(len(y)) + 1
+	off := ts.offsetAt(end)
+	hours := make([]int, len(y))
+	for i := range hours {
+		local := (first+int64(i))*hourSec + int64(off)
+		hours[i] = int(floorDiv(local, hourSec) - floorDiv(local, daySec)*24)
+	}
+	pat, ok := DailyPatternOf(y, hours, e.cfg.Pattern.PeakHours, e.cfg.Pattern.Ratio)
+	if !ok || !pat.Strong {
+		return Result{}, false
+	}
+	pat.Metric, pat.Currency, pat.UTCOffset, pat.Observed = MetricRevenue, ss.currency, off, obs
+	sig := fmt.Sprint(pat.Peak, pat.Worst, off)
+	if ss.hourPatternSig == sig && end.Sub(ss.hourPatternAt) < e.cfg.Pattern.Repeat {
+		return Result{}, false
+	}
+	ss.hourPatternSig, ss.hourPatternAt = sig, end
+	w := events.Window{Start: time.Unix(first*hourSec, 0).UTC(), End: end, Size: sizeHour}
+	in := newInsight(ts.id, KindSeasonality, MetricRevenue, MetricRevenue, ss.currency, w, now, dailyMessage(&pat))
+	var mean float64
+	for _, v := range pat.Means {
+		mean += v / 24
+	}
+	in.Observed, in.Expected, in.Score = pat.Means[pat.Best], mean, pat.Ratio
+	in.Band = events.Band{Low: pat.Means[pat.Worst], High: pat.Means[pat.Best]}
+	in.Method, in.History = "hour_of_day_mean", len(y)
+	days := len(y) / 24
+	return Result{Insight: in, Confidence: Confidence(days, frac(obs, len(y)), e.cfg.ConfidencePoints), DailyPattern: &pat}, true
+}
+
+func (e *Engine) forecast(ts *tenantState, ss *seriesState, idx, k int, y []float64, obs int, target events.Window, now time.Time) (Result, bool) {
+	pred, ok := ss.fc[idx][k].predict(y)
+	if !ok {
+		return Result{}, false
+	}
+	f := &Forecast{TenantID: ts.id, Metric: metricNames[k], Currency: ss.currency, Target: target,
+		Prediction: pred, Completeness: frac(obs, len(y)), GeneratedAt: now}
+	in := newInsight(ts.id, KindForecast, f.Metric, f.Metric, ss.currency, target, now, forecastMessage(f))
+	in.Observed, in.Expected = y[len(y)-1], pred.Point
+	in.Band = events.Band{Low: pred.Low80, High: pred.High80}
+	in.Method, in.History = pred.Method, len(y)
+	return Result{Insight: in, Confidence: Confidence(len(y), f.Completeness, e.cfg.ConfidencePoints), Forecast: f}, true
+}
+
+// ObserveOrder applies a valid order event to its customer's state and
+// returns a customer.segment_changed insight when the segment moves. Only
+// order.completed (count, spend, last order) and order.refunded (spend) of
+// orders with a customer_id count; a refund of an unknown customer is
+// ignored. Segments are evaluated at now. Each event id is applied once
+// (the customer's latest four ids are remembered).
+func (e *Engine) ObserveOrder(o *events.Order, now time.Time) []Result {
+	if o == nil || o.CustomerID == "" || (o.Type != events.OrderCompleted && o.Type != events.OrderRefunded) {
+		return nil
+	}
+	digits, ok := events.MinorDigits(o.Currency)
+	if !ok {
+		return nil
+	}
+	ts := e.tenant(o.TenantID)
+	key := custKey{currency: o.Currency, id: o.CustomerID}
+	c := ts.customers[key]
+	if c == nil {
+		if o.Type == events.OrderRefunded {
+			return nil
+		}
+		c = &customer{}
+		ts.customers[key] = c
+	}
+	if c.seen(o.EventID) {
+		e.stats.DuplicateOrders++
+		return nil
+	}
+	e.stats.Orders++
+	switch o.Type {
+	case events.OrderCompleted:
+		c.orders++
+		c.spent += o.Amount
+		c.last = max(c.last, o.OccurredAt.UnixNano())
+		if ts.firstOrder.IsZero() || o.OccurredAt.Before(ts.firstOrder) {
+			ts.firstOrder = o.OccurredAt
+		}
+	case events.OrderRefunded:
+		c.spent -= o.Amount
+	}
+	var out []Result
+	if r, ok := e.reclassify(ts, key, c, digits, now); ok {
+		out = append(out, r)
+	}
+	if len(ts.customers) > e.cfg.MaxCustomersPerTenant {
+		n := e.cfg.MaxCustomersPerTenant - max(e.cfg.MaxCustomersPerTenant/16, 1)
+		e.stats.Evicted += int64(evict(ts.customers, n))
+	}
+	return out
+}
+
+// reclassify applies the rules at now and returns the change insight, if
+// the segment moved (and it is not a first appearance, unless configured).
+func (e *Engine) reclassify(ts *tenantState, key custKey, c *customer, digits int, now time.Time) (Result, bool) {
+	if c.last == 0 { // refunds only: not yet a customer
+		return Result{}, false
+	}
+	st := c.state()
+	next := e.cfg.rules(ts.id, key.currency).Classify(st, digits, now)
+	prev := c.seg
+	c.seg = next
+	if prev == next || (prev == "" && !e.cfg.EmitFirstSegment) {
+		return Result{}, false
+	}
+	ch := &SegmentChange{TenantID: ts.id, CustomerID: key.id, Currency: key.currency, From: prev, To: next,
+		Orders: st.Orders, Spent: st.Spent, LastOrder: st.LastOrder, At: now}
+	w := events.Window{Start: now, End: now}
+	in := newInsight(ts.id, KindSegmentChanged, "segment", "segment/"+key.id, key.currency, w, now, changeMessage(ch, now))
+	in.Observed, in.History, in.Method = float64(st.Spent), int(min(st.Orders, 1<<31-1)), "segment_rules"
+	return Result{Insight: in, Confidence: e.historyConfidence(ts, now), Change: ch}, true
+}
+
+// historyConfidence rates segment insights by how many days of the
+// tenant's orders the engine has seen (complete by construction): a
+// "new" customer may be an old one whose history predates Pulse.
+func (e *Engine) historyConfidence(ts *tenantState, now time.Time) float64 {
+	if ts.firstOrder.IsZero() {
+		return 0
+	}
+	return Confidence(int(now.Sub(ts.firstOrder)/day), 1, e.cfg.ConfidencePoints)
+}
+
+// Sweep re-evaluates every customer at now: it finds the moves no order
+// causes (At_Risk after AtRiskAfter of silence; VIP_Active and High_Value
+// lapsing), forgets customers silent past ForgetCustomersAfter, and on the
+// first sweep of each tenant-local day publishes the tenant's segment
+// counts and the summary sentences. Call it at least daily (hourly is
+// fine); At_Risk is found at most one sweep interval late. Output is
+// ordered by tenant, currency and customer id.
+func (e *Engine) Sweep(now time.Time) []Result {
+	ids := make([]string, 0, len(e.tenants))
+	for id := range e.tenants {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var out []Result
+	for _, id := range ids {
+		out = e.sweepTenant(e.tenants[id], now, out)
+	}
+	return out
+}
+
+func (e *Engine) sweepTenant(ts *tenantState, now time.Time, out []Result) []Result {
+	keys := make([]custKey, 0, len(ts.customers))
+	for k := range ts.customers {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b custKey) int {
+		if c := cmp.Compare(a.currency, b.currency); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	counts := map[string]*SegmentCounts{}
+	forget := now.Add(-e.cfg.ForgetCustomersAfter).UnixNano()
+	for _, k := range keys {
+		c := ts.customers[k]
+		if c.last == 0 {
+			continue
+		}
+		if c.last < forget {
+			delete(ts.customers, k)
+			e.stats.Forgotten++
+			continue
+		}
+		digits, _ := events.MinorDigits(k.currency) // validated when the customer was created
+		if r, ok := e.reclassify(ts, k, c, digits, now); ok {
+			out = append(out, r)
+		}
+		sc := counts[k.currency]
+		if sc == nil {
+			sc = &SegmentCounts{TenantID: ts.id, Currency: k.currency, At: now}
+			counts[k.currency] = sc
+		}
+		sc.Counts[slices.Index(Segments, c.seg)]++
+		sc.Total++
+		if c.seg == SegmentVIPActive {
+			sc.VIPSpent += c.spent
+		}
+	}
+	d := ts.localDay(now)
+	if ts.summarized && d <= ts.summaryDay {
+		return out
+	}
+	ts.summarized, ts.summaryDay = true, d
+	currencies := make([]string, 0, len(counts))
+	for c := range counts {
+		currencies = append(currencies, c)
+	}
+	slices.Sort(currencies)
+	dayW := events.Window{Start: ts.dayStart(d), End: ts.dayStart(d + 1), Size: sizeDay}
+	conf := e.historyConfidence(ts, now)
+	for _, cur := range currencies {
+		sc := counts[cur]
+		sc.Day = dayW
+		if n := sc.Count(SegmentVIPActive); n > 0 {
+			sc.VIPAverageSpend = sc.VIPSpent / int64(n)
+		}
+		out = append(out, summary(ts.id, sc, now, conf)...)
+	}
+	return out
+}
+
+// summary is a tenant's daily segment insights in one currency: the counts,
+// then the original platform's sentences where they apply.
+func summary(tenant string, sc *SegmentCounts, now time.Time, conf float64) []Result {
+	mk := func(metric, msg string, observed float64) Result {
+		in := newInsight(tenant, KindSegmentsDaily, metric, metric, sc.Currency, sc.Day, now, msg)
+		in.Observed, in.History, in.Method = observed, sc.Total, "segment_rules"
+		return Result{Insight: in, Confidence: conf}
+	}
+	r := mk("segments", countsMessage(sc), float64(sc.Total))
+	r.Counts = sc
+	out := []Result{r}
+	if n := sc.Count(SegmentVIPActive); n > 0 {
+		out = append(out, mk("vip_active", fmt.Sprintf("You have %s with average spend of %s.",
+			plural(int64(n), "VIP customer", "VIP customers"), formatMoney(sc.Currency, float64(sc.VIPAverageSpend))), float64(n)))
+	}
+	if share := frac(sc.Count(SegmentAtRisk), sc.Total); share > 0.20 {
+		r := mk("at_risk", "Warning: "+formatPercent(share)+" of customers are at risk of churning.", share)
+		r.Insight.Severity = events.SeverityWarning
+		out = append(out, r)
+	}
+	if n := sc.Count(SegmentNew); n > 0 {
+		out = append(out, mk("new_customer", fmt.Sprintf("You have %s - consider follow-up campaigns.",
+			plural(int64(n), "new customer", "new customers")), float64(n)))
+	}
+	return out
+}
