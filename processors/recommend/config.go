@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // Defaults. The zero Config means exactly these.
@@ -131,24 +132,26 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// MemoryBound is the documented upper estimate, in bytes, of one tenant's
-// model state once every structure is full, for SKUs of at most skuLen
-// bytes (the decoder caps SKUs at 256). It counts the entry arrays, heaps,
-// map slots (with Go's map overhead) and SKU bytes; TestMemoryBound1MSKUs
-// measures the real figure against it.
+// MemoryBound is the most heap, in bytes, one tenant's model state
+// retains once every structure is full, for SKUs of at most skuLen bytes
+// (the decoder caps SKUs at 256): the entry arrays and heaps of the two
+// summaries (exactly their capacity, see growTo), their fixed-size hash
+// tables, one copy of each tracked SKU, and the remembered baskets with at
+// most MaxBasket hashes each. It is independent of the catalogue size;
+// TestMemoryBound1MSKUs measures a million-SKU tenant against it.
 func (c Config) MemoryBound(skuLen int) int64 {
 	c = c.withDefaults()
-	const mapSlot = 2 // a Go map needs at most ~2x its payload per slot at its worst load
-	skuBytes := int64(roundAlloc(skuLen))
-	item := int64(itemEntrySize) + 4 + mapSlot*(8+4) + skuBytes
-	pair := int64(pairEntrySize) + 4 + mapSlot*(16+4)
-	basket := int64(recentSlotSize) + mapSlot*(8+4) + int64(roundAlloc(8*c.MaxBasket))
-	// Slices grow by doubling: allow for the spare half of the last growth.
-	const growth = 2
-	return growth*(int64(c.ItemCapacity)*item+int64(c.PairCapacity)*pair+int64(c.RefundMemory)*basket) + 4096
+	items := int64(c.ItemCapacity)*(int64(itemEntrySize)+4+int64(roundAlloc(skuLen))) +
+		int64(tableSize(c.ItemCapacity))*int64(unsafe.Sizeof(slot[uint64]{}))
+	pairs := int64(c.PairCapacity)*(int64(pairEntrySize)+4) +
+		int64(tableSize(c.PairCapacity))*int64(unsafe.Sizeof(slot[[2]uint64]{}))
+	baskets := int64(c.RefundMemory)*(int64(recentSlotSize)+int64(roundAlloc(8*c.MaxBasket))) +
+		int64(tableSize(c.RefundMemory))*int64(unsafe.Sizeof(slot[uint64]{}))
+	const tenantOverhead = 1024 // the tenant struct, its map slot and id
+	return items + pairs + baskets + tenantOverhead
 }
 
-// roundAlloc rounds n up to a plausible allocator size class.
+// roundAlloc rounds n up to at least the allocator's size class for n.
 func roundAlloc(n int) int {
 	switch {
 	case n <= 0:

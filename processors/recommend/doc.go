@@ -64,10 +64,14 @@
 // exact while the summaries are not full (ε = 0). Result.PairErrorBound
 // reports W/k. A pair whose item is not tracked is not scored.
 //
-// Memory per tenant is therefore at most Config.MemoryBound(skuLen) bytes,
-// whatever the catalogue: about 7 MB at the defaults with 16-byte SKUs
-// (TestMemoryBound1MSKUs measures a million-SKU tenant against it). The
-// number of tenants is not bounded here; tenants are sharded across models.
+// The summaries and the remembered baskets index their entries with
+// fixed-size open-addressing tables (no tombstones), not Go maps, whose
+// tables grow under endless evict-and-insert churn. Memory per tenant is
+// therefore at most Config.MemoryBound(skuLen) bytes, whatever the
+// catalogue: 6.6 MB at the defaults for SKUs up to 16 bytes, 7.8 MB for
+// 256-byte SKUs. TestMemoryBound1MSKUs measures a tenant with a million-SKU
+// catalogue at 4.4 MB, flat from 100,000 to 500,000 orders. The number of
+// tenants is not bounded here; tenants are sharded across models.
 //
 // # Cold start
 //

@@ -96,8 +96,8 @@ func (m *Model) tenant(id string) *tenant {
 	if t == nil {
 		t = &tenant{
 			clock:  newClock(m.cfg.HalfLife),
-			items:  newSketch[uint64, string](m.cfg.ItemCapacity),
-			pairs:  newSketch[[2]uint64, bool](m.cfg.PairCapacity),
+			items:  newSketch[uint64, string](m.cfg.ItemCapacity, hashU64),
+			pairs:  newSketch[[2]uint64, bool](m.cfg.PairCapacity, hashPair),
 			recent: newRecent(m.cfg.RefundMemory),
 		}
 		m.tenants[strings.Clone(id)] = t

@@ -8,7 +8,7 @@ import "unsafe"
 // what makes a redelivered completion a no-op.
 type recent struct {
 	capacity int
-	index    map[uint64]int32
+	index    index[uint64]
 	slots    []recentSlot
 	next     int // the slot to overwrite once full
 }
@@ -22,11 +22,11 @@ type recentSlot struct {
 const recentSlotSize = unsafe.Sizeof(recentSlot{})
 
 func newRecent(capacity int) recent {
-	return recent{capacity: capacity, index: make(map[uint64]int32)}
+	return recent{capacity: capacity, index: newIndex(hashU64)}
 }
 
 func (r *recent) get(order uint64) (*recentSlot, bool) {
-	i, ok := r.index[order]
+	i, ok := r.index.get(order)
 	if !ok {
 		return nil, false
 	}
@@ -37,13 +37,13 @@ func (r *recent) get(order uint64) (*recentSlot, bool) {
 // item array is reused, so memory stays at capacity × MaxBasket hashes.
 func (r *recent) put(order uint64, at int64, items []uint64) {
 	if len(r.slots) < r.capacity {
-		r.index[order] = int32(len(r.slots))
-		r.slots = append(r.slots, recentSlot{order: order, at: at, items: append([]uint64(nil), items...)})
+		r.index.set(order, int32(len(r.slots)))
+		r.slots = append(growTo(r.slots, r.capacity), recentSlot{order: order, at: at, items: append([]uint64(nil), items...)})
 		return
 	}
 	s := &r.slots[r.next]
-	delete(r.index, s.order)
+	r.index.delete(s.order)
 	s.order, s.at, s.items = order, at, append(s.items[:0], items...)
-	r.index[order] = int32(r.next)
+	r.index.set(order, int32(r.next))
 	r.next = (r.next + 1) % r.capacity
 }

@@ -16,7 +16,7 @@ package recommend
 // minimum entry: no allocation in the steady state.
 type sketch[K comparable, V any] struct {
 	capacity int
-	index    map[K]int32
+	index    index[K]
 	entries  []entry[K, V]
 	heap     []int32 // entry indices, min-heap by count
 	inserted float64 // total weight added, the W of the error bound
@@ -30,15 +30,15 @@ type entry[K comparable, V any] struct {
 	pos   int32 // position in heap
 }
 
-func newSketch[K comparable, V any](capacity int) *sketch[K, V] {
-	return &sketch[K, V]{capacity: capacity, index: make(map[K]int32)}
+func newSketch[K comparable, V any](capacity int, hash func(K) uint64) *sketch[K, V] {
+	return &sketch[K, V]{capacity: capacity, index: newIndex(hash)}
 }
 
 // add adds w to key and returns its entry and whether the key was not
 // tracked before (the caller then sets val).
 func (s *sketch[K, V]) add(key K, w float64) (e *entry[K, V], fresh bool) {
 	s.inserted += w
-	if i, ok := s.index[key]; ok {
+	if i, ok := s.index.get(key); ok {
 		e = &s.entries[i]
 		e.count += w
 		s.down(int(e.pos))
@@ -46,19 +46,19 @@ func (s *sketch[K, V]) add(key K, w float64) (e *entry[K, V], fresh bool) {
 	}
 	if len(s.entries) < s.capacity {
 		i := int32(len(s.entries))
-		s.entries = append(s.entries, entry[K, V]{key: key, count: w, pos: int32(len(s.heap))})
-		s.heap = append(s.heap, i)
-		s.index[key] = i
+		s.entries = append(growTo(s.entries, s.capacity), entry[K, V]{key: key, count: w, pos: int32(len(s.heap))})
+		s.heap = append(growTo(s.heap, s.capacity), i)
+		s.index.set(key, i)
 		s.up(len(s.heap) - 1)
 		return &s.entries[i], true
 	}
 	i := s.heap[0]
 	e = &s.entries[i]
-	delete(s.index, e.key)
+	s.index.delete(e.key)
 	var zero V
 	floor := e.count
 	*e = entry[K, V]{key: key, val: zero, count: floor + w, err: floor, pos: 0}
-	s.index[key] = i
+	s.index.set(key, i)
 	s.down(0)
 	return e, true
 }
@@ -66,7 +66,7 @@ func (s *sketch[K, V]) add(key K, w float64) (e *entry[K, V], fresh bool) {
 // sub removes w from a tracked key, never below zero, and reports whether
 // the key was tracked.
 func (s *sketch[K, V]) sub(key K, w float64) bool {
-	i, ok := s.index[key]
+	i, ok := s.index.get(key)
 	if !ok {
 		return false
 	}
@@ -78,7 +78,7 @@ func (s *sketch[K, V]) sub(key K, w float64) bool {
 }
 
 func (s *sketch[K, V]) get(key K) (*entry[K, V], bool) {
-	i, ok := s.index[key]
+	i, ok := s.index.get(key)
 	if !ok {
 		return nil, false
 	}

@@ -30,7 +30,7 @@ func TestSketchBounds(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, uint64(c.capacity)))
 			z := rand.NewZipf(r, c.skew, 1, c.keys-1)
-			s := newSketch[uint64, struct{}](c.capacity)
+			s := newSketch[uint64, struct{}](c.capacity, func(k uint64) uint64 { return k })
 			exact := map[uint64]float64{}
 			type add struct {
 				key uint64
@@ -86,7 +86,7 @@ func TestSketchBounds(t *testing.T) {
 
 func TestSketchHeap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	s := newSketch[int, struct{}](64)
+	s := newSketch[int, struct{}](64, func(k int) uint64 { return uint64(k) })
 	for range 10_000 {
 		k := r.IntN(200)
 		if r.IntN(4) == 0 {
@@ -105,7 +105,7 @@ func TestSketchHeap(t *testing.T) {
 	}
 	for i := range s.entries {
 		e := &s.entries[i]
-		if s.heap[e.pos] != int32(i) || s.index[e.key] != int32(i) {
+		if s.heap[e.pos] != int32(i) || func() bool { j, ok := s.index.get(e.key); return !ok || j != int32(i) }() {
 			t.Fatalf("entry %d: pos/index out of sync", i)
 		}
 		if e.count < 0 || e.err < 0 || e.err > e.count+1e-12 {
