@@ -15,6 +15,7 @@ type Stats struct {
 	Nacked       atomic.Int64
 	Valid        atomic.Int64
 	DeadLettered atomic.Int64
+	capRejected  atomic.Int64 // valid events a window cap kept out
 
 	mu       sync.Mutex
 	byReason map[events.Reason]int64

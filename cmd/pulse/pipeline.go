@@ -30,6 +30,9 @@ type pipeline struct {
 	topics []*pubsub.Topic
 	ops    *opsServer
 
+	outputs *processors.Outputs
+	states  []*processors.WindowState
+
 	bg       sync.WaitGroup     // background loops (router, stats, generator)
 	stopBg   context.CancelFunc // stops the stats and generator loops
 	routerCh chan error
@@ -69,8 +72,22 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	p.topics = append(p.topics, dlTopic)
 	dead := &pubsub.DeadLetterPublisher{Topic: dlTopic}
 
+	insights := &pubsub.InsightPublisher{
+		Metrics:  p.conn.Topic(cfg.MetricsTopic, true),
+		Insights: p.conn.Topic(cfg.InsightsTopic, true),
+	}
+	p.topics = append(p.topics, insights.Metrics, insights.Insights)
+	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, nil, log)
+	wsCfg := cfg.windowState()
+	states := make([]*processors.WindowState, cfg.Shards)
+	for i := range states {
+		if states[i], err = processors.NewWindowState(wsCfg, p.outputs.Emit, p.stats, log); err != nil {
+			return nil, err
+		}
+	}
+	p.states = states
 	p.shards = processors.NewShards(processors.ShardsConfig{Shards: cfg.Shards},
-		func(int) processors.ShardState { return nopState{} }, p.stats)
+		func(i int) processors.ShardState { return states[i] }, p.stats)
 	ingest := processors.NewIngest(processors.IngestConfig{Limits: events.Limits{
 		MaxItems: cfg.MaxItems, MaxAmount: cfg.MaxAmount, MaxClockSkew: cfg.MaxClockSkew, MaxAge: cfg.MaxAge,
 	}}, dead, nil, p.shards, p.stats, log)
@@ -203,6 +220,9 @@ func (p *pipeline) shutdown() error {
 	if p.shards != nil {
 		errs = append(errs, p.shards.Close(ctx))
 	}
+	if p.outputs != nil {
+		errs = append(errs, p.outputs.Close(ctx))
+	}
 	p.bg.Wait()
 	errs = append(errs, p.closeOutputs())
 	byReason := zerolog.Dict()
@@ -212,6 +232,7 @@ func (p *pipeline) shutdown() error {
 	p.log.Info().Int64("received", p.stats.Received.Load()).Int64("acked", p.stats.Acked.Load()).
 		Int64("nacked", p.stats.Nacked.Load()).Int64("valid", p.stats.Valid.Load()).
 		Int64("dead_lettered", p.stats.DeadLettered.Load()).Dict("dead_lettered_by_reason", byReason).
+		Int64("insights_published", p.outputs.Published.Load()).Int64("insights_lost", p.outputs.Lost.Load()).
 		Dur("shutdown", time.Since(start)).Dur("uptime", time.Since(p.started)).Msg("pulse stopped: totals")
 	return errors.Join(errs...)
 }
@@ -235,9 +256,3 @@ func (p *pipeline) closeOutputs() error {
 	return err
 }
 
-// nopState keeps no window state; the windows issue replaces it.
-type nopState struct{}
-
-func (nopState) Apply(*events.Order, time.Time) error { return nil }
-func (nopState) Advance(time.Time)                    {}
-func (nopState) Flush(time.Time)                      {}

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/olympus-cloud/pulse/processors"
+	"github.com/olympus-cloud/pulse/processors/detect"
+	"github.com/olympus-cloud/pulse/windows"
 )
 
 // RunCmd is `pulse run`: the stream processor. Every flag has a PULSE_*
@@ -27,6 +31,15 @@ type RunCmd struct {
 	Shards          int           `name:"shards" env:"PULSE_SHARDS" default:"8" help:"Tenant shard goroutines."`
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PULSE_SHUTDOWN_TIMEOUT" default:"30s" help:"Bound on graceful shutdown."`
 	StatsInterval   time.Duration `name:"stats-interval" env:"PULSE_STATS_INTERVAL" default:"5s" help:"How often per-tenant counts are logged (0 = never)."`
+
+	OutOfOrderness    time.Duration `name:"out-of-orderness" env:"PULSE_OUT_OF_ORDERNESS" default:"1m" help:"Watermark lag behind the largest event time seen."`
+	AllowedLateness   time.Duration `name:"allowed-lateness" env:"PULSE_ALLOWED_LATENESS" default:"0s" help:"Extra wait after the watermark passes a window's end before its first result."`
+	CorrectionHorizon time.Duration `name:"correction-horizon" env:"PULSE_CORRECTION_HORIZON" default:"24h" help:"How long late events still revise a closed window (window.correction)."`
+	IdleTimeout       time.Duration `name:"idle-timeout" env:"PULSE_IDLE_TIMEOUT" default:"2m" help:"A tenant silent this long (processing time) gets its windows closed."`
+	DefaultZone       string        `name:"default-zone" env:"PULSE_DEFAULT_ZONE" default:"UTC" help:"Time zone of daily windows and seasonal baselines."`
+	DetectSizes       []string      `name:"detect-sizes" env:"PULSE_DETECT_SIZES" default:"1h,1d" help:"Window sizes scored by the anomaly detectors."`
+	DetectThreshold   float64       `name:"detect-threshold" env:"PULSE_DETECT_THRESHOLD" default:"2.5" help:"Warning threshold (standard deviations)."`
+	DetectCritical    float64       `name:"detect-critical" env:"PULSE_DETECT_CRITICAL" default:"4" help:"Critical threshold (standard deviations)."`
 
 	MaxClockSkew time.Duration `name:"max-clock-skew" env:"PULSE_MAX_CLOCK_SKEW" default:"5m" help:"How far in the future occurred_at may be."`
 	MaxAge       time.Duration `name:"max-age" env:"PULSE_MAX_AGE" default:"2160h" help:"How far in the past occurred_at may be (negative disables)."`
@@ -65,6 +78,15 @@ func (c *RunCmd) Validate() error {
 	if c.GenSpeed < 0 {
 		errs = append(errs, errors.New("--gen-speed must not be negative"))
 	}
+	if _, err := time.LoadLocation(c.DefaultZone); err != nil {
+		errs = append(errs, fmt.Errorf("--default-zone: %w", err))
+	}
+	if c.DetectCritical < c.DetectThreshold {
+		errs = append(errs, fmt.Errorf("--detect-critical %g is below --detect-threshold %g", c.DetectCritical, c.DetectThreshold))
+	}
+	if err := c.windowState().Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	topics := map[string]string{}
 	for flag, t := range map[string]string{"orders-topic": c.OrdersTopic, "deadletter-topic": c.DeadLetterTopic,
 		"insights-topic": c.InsightsTopic, "metrics-topic": c.MetricsTopic} {
@@ -80,6 +102,24 @@ func (c *RunCmd) Validate() error {
 		errs = append(errs, errors.New("--subscription must not be empty"))
 	}
 	return errors.Join(errs...)
+}
+
+// windowState is the windows and detector configuration the flags give.
+func (c *RunCmd) windowState() processors.WindowStateConfig {
+	zone, err := time.LoadLocation(c.DefaultZone)
+	if err != nil {
+		zone = time.UTC // Validate reports it
+	}
+	return processors.WindowStateConfig{
+		Windows: windows.Config{
+			OutOfOrderness: c.OutOfOrderness, AllowedLateness: c.AllowedLateness,
+			CorrectionHorizon: c.CorrectionHorizon, IdleTimeout: c.IdleTimeout, DefaultZone: zone,
+		},
+		Detect: detect.MonitorConfig{Detector: detect.Config{
+			Threshold: c.DetectThreshold, Critical: c.DetectCritical, Location: zone,
+		}},
+		DetectSizes: c.DetectSizes,
+	}
 }
 
 // Run starts the pipeline and blocks until SIGINT/SIGTERM, then shuts down

@@ -1,0 +1,184 @@
+package processors
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/olympus-cloud/pulse/events"
+)
+
+// insightPublisher delivers an insight to its topic and returns once it is
+// durable there.
+type insightPublisher interface {
+	Publish(ctx context.Context, in events.Insight) error
+}
+
+// insightWriter records an insight for analysts (BigQuery tenant_metrics or
+// insights table) and returns once it is written.
+type insightWriter interface {
+	WriteInsight(ctx context.Context, in events.Insight) error
+}
+
+// OutputsConfig sizes the output stage. The zero value is usable.
+type OutputsConfig struct {
+	// Workers publish in parallel; one tenant's insights always go through
+	// the same worker, in order. Default 4.
+	Workers int
+	// QueueSize bounds each worker's queue; a full queue blocks the shard
+	// that emits. Default 1024.
+	QueueSize int
+	// MaxBackoff caps the wait between retries of a failed delivery.
+	// Default 10s. Retries go on until shutdown.
+	MaxBackoff time.Duration
+}
+
+// Outputs delivers insights to the publisher and, when set, the writer,
+// retrying transient failures with exponential backoff and jitter. Observers
+// see each insight once it is delivered (the API's live stream). Safe for
+// concurrent use.
+type Outputs struct {
+	cfg    OutputsConfig
+	pub    insightPublisher
+	rows   insightWriter
+	seed   maphash.Seed
+	queues []chan events.Insight
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+	log    zerolog.Logger
+
+	mu        sync.RWMutex
+	observers []func(events.Insight)
+
+	Published atomic.Int64
+	Retries   atomic.Int64
+	Lost      atomic.Int64 // still undelivered when shutdown gave up
+	byKind    sync.Map     // kindSeverity -> *atomic.Int64
+}
+
+type kindSeverity struct {
+	kind     events.Kind
+	severity events.Severity
+}
+
+// NewOutputs starts the workers. rows may be nil.
+func NewOutputs(cfg OutputsConfig, pub insightPublisher, rows insightWriter, log zerolog.Logger) *Outputs {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 1024
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 10 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	o := &Outputs{cfg: cfg, pub: pub, rows: rows, seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, log: log}
+	for range cfg.Workers {
+		q := make(chan events.Insight, cfg.QueueSize)
+		o.queues = append(o.queues, q)
+		o.wg.Add(1)
+		go o.work(q)
+	}
+	return o
+}
+
+// Observe registers f to see every delivered insight. f must not block.
+func (o *Outputs) Observe(f func(events.Insight)) {
+	o.mu.Lock()
+	o.observers = append(o.observers, f)
+	o.mu.Unlock()
+}
+
+// Emit queues an insight, blocking while its worker's queue is full.
+func (o *Outputs) Emit(in events.Insight) {
+	q := o.queues[maphash.String(o.seed, in.TenantID)%uint64(len(o.queues))]
+	select {
+	case q <- in:
+	case <-o.ctx.Done():
+		o.Lost.Add(1)
+	}
+}
+
+func (o *Outputs) work(q chan events.Insight) {
+	defer o.wg.Done()
+	for in := range q {
+		o.deliver(in)
+	}
+}
+
+func (o *Outputs) deliver(in events.Insight) {
+	steps := []func(context.Context, events.Insight) error{o.pub.Publish}
+	if o.rows != nil {
+		steps = append(steps, o.rows.WriteInsight)
+	}
+	for _, step := range steps {
+		wait := 50 * time.Millisecond
+		for {
+			err := step(o.ctx, in)
+			if err == nil {
+				break
+			}
+			if o.ctx.Err() != nil {
+				o.Lost.Add(1)
+				o.log.Error().Str("tenant_id", in.TenantID).Str("insight_id", in.InsightID).Err(err).Msg("insight lost at shutdown")
+				return
+			}
+			o.Retries.Add(1)
+			o.log.Warn().Str("tenant_id", in.TenantID).Str("insight_id", in.InsightID).Err(err).Dur("retry_in", wait).Msg("insight delivery failed")
+			select {
+			case <-time.After(wait/2 + rand.N(wait/2+1)):
+			case <-o.ctx.Done():
+			}
+			wait = min(2*wait, o.cfg.MaxBackoff)
+		}
+	}
+	o.Published.Add(1)
+	c, _ := o.byKind.LoadOrStore(kindSeverity{in.Kind, in.Severity}, new(atomic.Int64))
+	c.(*atomic.Int64).Add(1)
+	o.mu.RLock()
+	for _, f := range o.observers {
+		f(in)
+	}
+	o.mu.RUnlock()
+}
+
+// PublishedBy returns delivered insights per kind and severity.
+func (o *Outputs) PublishedBy() map[events.Kind]map[events.Severity]int64 {
+	out := map[events.Kind]map[events.Severity]int64{}
+	o.byKind.Range(func(k, v any) bool {
+		ks := k.(kindSeverity)
+		if out[ks.kind] == nil {
+			out[ks.kind] = map[events.Severity]int64{}
+		}
+		out[ks.kind][ks.severity] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
+}
+
+// Close delivers what is queued, waiting at most until ctx ends; whatever
+// is left then is counted as lost.
+func (o *Outputs) Close(ctx context.Context) error {
+	for _, q := range o.queues {
+		close(q)
+	}
+	done := make(chan struct{})
+	go func() { o.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		o.cancel()
+		return nil
+	case <-ctx.Done():
+		o.cancel() // pending retries give up; workers count the rest lost
+		<-done
+		return errors.New("outputs: shutdown timed out with insights undelivered")
+	}
+}

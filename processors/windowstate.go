@@ -1,0 +1,125 @@
+package processors
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/processors/detect"
+	"github.com/olympus-cloud/pulse/windows"
+)
+
+// WindowStateConfig configures each shard's windows and detectors.
+type WindowStateConfig struct {
+	Windows windows.Config
+	Detect  detect.MonitorConfig
+	// DetectSizes are the window sizes whose closes are scored by the
+	// detectors. Default "1h" and "1d": minute windows are too noisy for
+	// most tenants to alert on, and scoring them would cost a detector
+	// state per tenant and size.
+	DetectSizes []string
+	// EventTimeInsights stamps insights with their window's end instead of
+	// the processing clock, so offline runs are reproducible byte for byte.
+	EventTimeInsights bool
+	// FlushOnClose emits every open window when the shard stops (offline
+	// runs at end of input). Live runs leave it off: a window cut short by
+	// a restart is not a final result, and publishing it would give two
+	// different revision-1 figures the same insight id.
+	FlushOnClose bool
+}
+
+// Validate reports every problem at once.
+func (c WindowStateConfig) Validate() error {
+	return errors.Join(c.Windows.Validate(), c.Detect.Validate())
+}
+
+// WindowState is one shard's state: its tenants' windows and the detectors
+// that score their closes. It hands every insight (closed windows and
+// anomalies) to emit, which may block: that is how a slow output slows the
+// shard instead of growing memory. Owned by one goroutine.
+type WindowState struct {
+	cfg     WindowStateConfig
+	engine  *windows.Engine
+	monitor *detect.Monitor
+	emit    func(events.Insight)
+	stats   *Stats
+	log     zerolog.Logger
+	now     time.Time // processing time of the current call
+}
+
+// NewWindowState builds a shard's state. emit receives every insight in
+// order.
+func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Stats, log zerolog.Logger) (*WindowState, error) {
+	if cfg.DetectSizes == nil {
+		cfg.DetectSizes = []string{"1h", "1d"}
+	}
+	e, err := windows.NewEngine(cfg.Windows)
+	if err != nil {
+		return nil, err
+	}
+	m, err := detect.NewMonitor(cfg.Detect)
+	if err != nil {
+		return nil, fmt.Errorf("detectors: %w", err)
+	}
+	return &WindowState{cfg: cfg, engine: e, monitor: m, emit: emit, stats: stats, log: log}, nil
+}
+
+// Engine exposes the windows engine for its counters.
+func (s *WindowState) Engine() *windows.Engine { return s.engine }
+
+// Apply applies one order. A cap breach (too many tenants, too many windows
+// for a tenant) is logged and counted and the message is still acked: its
+// row is written, and retrying cannot make room. Any other error (a remote
+// store failing) is returned so the message is redelivered.
+func (s *WindowState) Apply(o *events.Order, now time.Time) error {
+	_, err := s.engine.Apply(o, now)
+	switch {
+	case err == nil:
+	case errors.Is(err, windows.ErrTooManyTenants), errors.Is(err, windows.ErrTooManyWindows), errors.Is(err, windows.ErrInvalidEvent):
+		s.stats.capRejected.Add(1)
+		s.log.Warn().Str("tenant_id", o.TenantID).Str("event_id", o.EventID).Err(err).Msg("event not windowed")
+		return nil
+	default:
+		return err
+	}
+	return nil
+}
+
+// Advance closes what processing time now allows and scores the closes.
+func (s *WindowState) Advance(now time.Time) {
+	s.now = now
+	if err := s.engine.Advance(now, s.closed); err != nil {
+		s.log.Error().Err(err).Msg("advance windows")
+	}
+}
+
+// Flush emits every open window when FlushOnClose is set.
+func (s *WindowState) Flush(now time.Time) {
+	if !s.cfg.FlushOnClose {
+		return
+	}
+	s.now = now
+	if err := s.engine.Flush(s.closed); err != nil {
+		s.log.Error().Err(err).Msg("flush windows")
+	}
+}
+
+func (s *WindowState) closed(c windows.Closed) {
+	at := s.now
+	if s.cfg.EventTimeInsights {
+		at = c.Window.End
+	}
+	s.emit(c.Insight(at))
+	// Corrections revise figures an alert may already have used; the
+	// detectors see each window once, in order, so history stays causal.
+	if c.Revision != 1 || !slices.Contains(s.cfg.DetectSizes, c.Window.Size) {
+		return
+	}
+	for _, in := range s.monitor.Observe(c.TenantID, c.Window, c.Metrics, at) {
+		s.emit(in)
+	}
+}
