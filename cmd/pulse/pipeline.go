@@ -255,4 +255,3 @@ func (p *pipeline) closeOutputs() error {
 	p.conn = nil
 	return err
 }
-
