@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/olympus-cloud/pulse/events"
@@ -265,11 +266,17 @@ func (e *Engine) trend(ts *tenantState, ss *seriesState, idx, k int, end, now ti
 	t := FitTrend(y, tol)
 	t.Metric, t.Currency, t.Size, t.Observed = metricNames[k], ss.currency, size, obs
 	w := events.Window{Start: ts.periodStart(idx, s.last()-int64(len(y))+1), End: end, Size: size}
-	in := newInsight(ts.id, KindTrend, t.Metric, t.Metric, ss.currency, w, now, trendMessage(&t))
+	in := newInsight(ts.id, KindTrend, t.Metric, endKey(t.Metric, w), ss.currency, w, now, trendMessage(&t))
 	in.Observed, in.Expected, in.Score = t.Slope, t.Mean, t.Growth
 	in.Band = events.Band{Low: t.Slope - 1.96*t.SlopeSE, High: t.Slope + 1.96*t.SlopeSE}
 	in.Method, in.History = "least_squares", len(y)
 	return Result{Insight: in, Confidence: Confidence(len(y), frac(obs, len(y)), e.cfg.ConfidencePoints), Trend: &t}, true
+}
+
+// endKey makes the id of an insight over a lookback unique by its end: while
+// a series is shorter than the lookback, successive windows share a start.
+func endKey(metric string, w events.Window) string {
+	return metric + "/" + strconv.FormatInt(w.End.Unix(), 10)
 }
 
 func frac(a, b int) float64 {
@@ -298,7 +305,7 @@ func (e *Engine) weeklyPattern(ts *tenantState, ss *seriesState, p int64, end, n
 	ss.hasWeek, ss.weekSig, ss.weekAt = true, sig, end
 	pat.Metric, pat.Currency, pat.Observed = MetricRevenue, ss.currency, obs
 	w := events.Window{Start: ts.dayStart(first), End: end, Size: sizeDay}
-	in := newInsight(ts.id, KindSeasonality, MetricRevenue, MetricRevenue, ss.currency, w, now, weeklyMessage(&pat))
+	in := newInsight(ts.id, KindSeasonality, MetricRevenue, endKey(MetricRevenue, w), ss.currency, w, now, weeklyMessage(&pat))
 	var mean float64
 	for _, v := range pat.Means {
 		mean += v / 7
@@ -333,7 +340,7 @@ func (e *Engine) dailyPattern(ts *tenantState, ss *seriesState, end, now time.Ti
 	}
 	ss.hourPatternSig, ss.hourPatternAt = sig, end
 	w := events.Window{Start: time.Unix(first*hourSec, 0).UTC(), End: end, Size: sizeHour}
-	in := newInsight(ts.id, KindSeasonality, MetricRevenue, MetricRevenue, ss.currency, w, now, dailyMessage(&pat))
+	in := newInsight(ts.id, KindSeasonality, MetricRevenue, endKey(MetricRevenue, w), ss.currency, w, now, dailyMessage(&pat))
 	var mean float64
 	for _, v := range pat.Means {
 		mean += v / 24
