@@ -35,7 +35,8 @@
 //   - trend: on every daily window, revenue and orders over the latest
 //     Trend.DailyPoints days (default 14); on hourly windows over the latest
 //     Trend.HourlyPoints hours (default 168) only when the direction
-//     changes. Least squares (gonum stat.LinearRegression) of value on
+//     changes (back to stable only within half the tolerance, against
+//     flapping). Least squares (gonum stat.LinearRegression) of value on
 //     period index; Growth = slope / |mean| per period; Direction is stable
 //     when |Growth| <= tolerance (default 1% per day, 0.1% per hour; the
 //     boundary is stable), else increasing or decreasing. Observed = slope,

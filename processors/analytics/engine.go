@@ -203,10 +203,19 @@ func (e *Engine) hourly(ts *tenantState, ss *seriesState, p int64, now time.Time
 	s := &ss.s[hourIdx]
 	end := time.Unix((p+1)*hourSec, 0).UTC()
 	for k := range numMetrics {
-		if r, ok := e.trend(ts, ss, hourIdx, k, end, now); ok && r.Trend.Direction != ss.trendDir[k] {
-			ss.trendDir[k] = r.Trend.Direction
-			out = append(out, r)
+		r, ok := e.trend(ts, ss, hourIdx, k, end, now)
+		if !ok || r.Trend.Direction == ss.trendDir[k] {
+			continue
 		}
+		// Hysteresis: a trend returns to stable only within half the
+		// tolerance, so growth hovering at the boundary does not flap.
+		g, half := r.Trend.Growth, e.cfg.Trend.HourlyTolerance/2
+		if r.Trend.Direction == DirectionStable &&
+			(ss.trendDir[k] == DirectionIncreasing && g > half || ss.trendDir[k] == DirectionDecreasing && g < -half) {
+			continue
+		}
+		ss.trendDir[k] = r.Trend.Direction
+		out = append(out, r)
 	}
 	// The daily pattern, once a local day, over the latest Pattern.Days.
 	if d := ts.localDay(end.Add(-time.Second)); d != ss.hourPatternDay {
