@@ -43,9 +43,21 @@ type Score struct {
 	// Anomalous: warm and |Z| ≥ Threshold. Alert: warm and Evidence ≥ Threshold.
 	Anomalous bool
 	Alert     bool
+	// Sustained is the signed score of the strongest run of recent points
+	// taken together (scan.go): it alerts at Critical, so a run of
+	// moderately high or low points alerts within a few points even when no
+	// single one is beyond Threshold.
+	Sustained float64
+	// Recent is the mean score of the last few points (each clipped): what
+	// an open incident resolves on, so one quiet point inside a shift does
+	// not end it.
+	Recent float64
 	// Adapted is set on the point that made the detector accept a level
 	// shift and re-centre its baseline.
 	Adapted bool
+	// Returned is set on the point that made the detector recognise a
+	// return to the level before the last accepted shift, and restore it.
+	Returned bool
 	// Valid is false when the point carried no information (NaN, ±Inf, a
 	// rate with no trials); such points do not touch the state.
 	Valid bool
@@ -66,6 +78,15 @@ func (s Score) AnomalyScore() float64 {
 		v = math.Min(v, 0.49)
 	}
 	return v
+}
+
+// direction is the sign of what the point alerts on: its own score, or the
+// run's when the run carries the evidence.
+func (s Score) direction() float64 {
+	if !s.Anomalous && s.Sustained != 0 {
+		return math.Copysign(1, s.Sustained)
+	}
+	return math.Copysign(1, s.Z)
 }
 
 // Detector scores one series online: one (tenant, metric, window size,
@@ -92,6 +113,9 @@ type Detector struct {
 	run     int       // consecutive anomalous points in one direction
 	runSign float64
 	pend    []pending // the current run (for adaptation)
+
+	scan scan    // accumulated evidence
+	back backRef // the last accepted shift
 }
 
 type candidate struct {
@@ -119,6 +143,7 @@ func NewDetector(cfg Config) (*Detector, error) {
 		integers: true,
 		nonNeg:   true,
 		recentZ:  make([]float64, 0, cfg.Confirm),
+		scan:     newScan(cfg.Threshold),
 		pend:     make([]pending, 0, max(cfg.AdaptAfter, 0)),
 	}, nil
 }
@@ -201,80 +226,66 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 	}
 	chosen := d.choose()
 
-	expected, spread, method, hist := plainC, plainS, cfg.Method, d.vals.len()
+	method, hist := cfg.Method, d.vals.len()
 	switch cfg.Method {
 	case MethodAuto, MethodPoisson:
 		method = MethodRobust
 	}
-	var seas *seasonal
-	var yPred, ySigma float64
+	base := baseline{centre: plainC, spread: plainS, method: method}
 	if chosen >= 0 {
-		seas, yPred, ySigma = d.models[chosen], d.preds[chosen].pred, d.preds[chosen].sigma
-		method, hist = seas.name, d.n
-		expected = seas.inv(yPred)
-		spread = (seas.inv(yPred+ySigma) - seas.inv(yPred-ySigma)) / 2
+		base = baseline{seas: d.models[chosen], centre: d.preds[chosen].pred, spread: d.preds[chosen].sigma, method: d.models[chosen].name}
+		hist = d.n
 	}
 
+	var zEmp float64
+	returning := false
 	if hist > 0 {
-		z := (v - expected) / spread
-		lo, hi := expected-cfg.Threshold*spread, expected+cfg.Threshold*spread
-		if seas != nil {
-			z = (seas.fwd(v) - yPred) / ySigma
-			lo, hi = seas.inv(yPred-cfg.Threshold*ySigma), seas.inv(yPred+cfg.Threshold*ySigma)
-		}
-		switch {
-		case trials > 0:
-			cz := binomialZ(math.Round(v*trials), trials, expected)
-			if cfg.Method != MethodZScore {
-				z = boundZ(z, cz)
-				if z == cz && z != 0 {
-					method = methodBinom
-				}
+		vd := d.judge(v, trials, base)
+		// A point beyond the band, opposite to a level shift the detector
+		// accepted recently and usual for the level before it, is a
+		// return: it is judged against the old level, and Confirm of them
+		// in a row restore that level (shift.go).
+		if old, ok := d.back.before(d, chosen, base); ok && vd.z != 0 &&
+			math.Copysign(1, vd.z) != d.back.sign && math.Abs(vd.z) >= cfg.Recovery {
+			if ov := d.judge(v, trials, old); math.Abs(ov.z) < cfg.Threshold {
+				vd, returning = ov, true
 			}
-		case d.countMode():
-			lambda := math.Max(expected, 0)
-			cz := poissonZ(v, lambda)
-			if cfg.Method == MethodPoisson {
-				z, method = cz, MethodPoisson
-			} else {
-				z = boundZ(z, cz)
-				if z == cz && z != 0 {
-					method = MethodPoisson
-				}
-			}
-			// The band is never narrower than the Poisson test allows.
-			ps := math.Sqrt(math.Max(lambda, minLambda))
-			lo, hi = math.Min(lo, lambda-cfg.Threshold*ps), math.Max(hi, lambda+cfg.Threshold*ps)
-			spread = math.Max(spread, ps)
 		}
-		s.Z = math.Max(-maxZ, math.Min(maxZ, z))
-		s.Expected, s.Spread, s.Method, s.History = expected, spread, method, hist
+		zEmp = vd.zEmp
+		s.Z = math.Max(-maxZ, math.Min(maxZ, vd.z))
+		s.Expected, s.Spread, s.Method, s.History = vd.expected, vd.spread, vd.method, hist
 		if trials > 0 || d.nonNeg {
-			lo = math.Max(lo, 0)
+			vd.lo = math.Max(vd.lo, 0)
 		}
-		s.Band = events.Band{Low: lo, High: hi}
+		s.Band = events.Band{Low: vd.lo, High: vd.hi}
 	}
 	s.Warm = d.n >= cfg.Warmup && hist > 0
 	s.Evidence = d.evidence(s.Z, s.Warm)
 	s.Anomalous = s.Warm && math.Abs(s.Z) >= cfg.Threshold
+	d.accumulate(&s, zEmp, v, trials)
 	s.Alert = s.Warm && s.Evidence >= cfg.Threshold
 
 	// Clean the point: anomalous points enter the history clipped to the
 	// band edge, so they cannot drag the baseline or inflate the spread.
 	xc := v
 	if hist > 0 && d.n >= cfg.Warmup/2 {
-		if seas != nil {
-			lim := cfg.Threshold * ySigma
-			xc = seas.inv(yPred + math.Max(-lim, math.Min(lim, seas.fwd(v)-yPred)))
+		lim := cfg.Threshold * base.spread
+		if m := base.seas; m != nil {
+			xc = m.inv(base.centre + math.Max(-lim, math.Min(lim, m.fwd(v)-base.centre)))
 		} else {
-			lim := cfg.Threshold * spread
-			xc = expected + math.Max(-lim, math.Min(lim, v-expected))
+			xc = base.centre + math.Max(-lim, math.Min(lim, v-base.centre))
 		}
 	}
 	if d.vals.len() > 0 {
 		d.plainFit.add((xc-plainC)/plainS, math.Log(plainS))
 	}
 	d.vals.push(xc)
+	// While a point is anomalous, or a run of points is, the seasonal
+	// models hold still (they learn their own prediction): even clipped
+	// values leak a shift into the level and profile within a day, so it
+	// would never be accepted (adapted) cleanly and its end would look
+	// like a fresh anomaly. The shift is taken in whole by adapt instead.
+	hold := s.Anomalous || (s.Warm && math.Abs(s.Sustained) >= cfg.Critical)
 	for i, m := range d.models {
 		c := d.preds[i]
 		yc := m.fwd(xc)
@@ -284,11 +295,17 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 			m.fit.add(z, math.Log(c.sigma)-m.jacobian(xc))
 			record = math.Abs(z) < cfg.Threshold || m.res.len() < 8
 		}
+		if hold && m.levelN > 0 {
+			yc, record = c.pred, false
+		}
 		m.update(c.b, c.wd, yc, c.pred, record, sph)
 	}
 	d.n++
 
-	s.Adapted = d.adapt(s, v, at)
+	s.Adapted = d.adapt(&s, v, at)
+	if !s.Adapted {
+		s.Returned = d.back.step(d, returning)
+	}
 	return s
 }
 
@@ -313,20 +330,54 @@ func (d *Detector) startModels() {
 		if c > 0 {
 			d.models = append(d.models, newSeasonal(false, h, true, c), newSeasonal(true, h, true, c))
 		}
+		mul := newSeasonal(false, h, false, 0)
+		mul.mulDow = true
+		d.models = append(d.models, mul)
 	}
 	d.preds = make([]candidate, len(d.models))
 }
 
-// dropLogModels removes the log-unit models when a negative value shows
-// the data are not a quantity.
+// dropLogModels removes the log-unit and multiplicative models when a
+// negative value shows the data are not a quantity.
 func (d *Detector) dropLogModels() {
 	kept := d.models[:0]
 	for _, m := range d.models {
-		if !m.logT {
+		if !m.logT && !m.mulDow {
 			kept = append(kept, m)
 		}
 	}
 	d.models, d.preds = kept, d.preds[:len(kept)]
+	d.back.active = false
+}
+
+// accumulate feeds the point's empirical score to the scan and folds the
+// run evidence into s.
+func (d *Detector) accumulate(s *Score, zEmp, v, trials float64) {
+	cfg := &d.cfg
+	if !s.Warm {
+		return
+	}
+	clip := (cfg.Threshold + cfg.Critical) / 2
+	zc := math.Max(-clip, math.Min(clip, zEmp))
+	if math.Abs(zEmp) < cfg.Threshold {
+		d.scan.learn(zEmp)
+	} else {
+		d.scan.broken()
+	}
+	mode, x := scanPlain, v
+	switch {
+	case cfg.Method == MethodZScore:
+	case trials > 0:
+		mode, x = scanBinomial, math.Round(v*trials)
+	case d.countMode():
+		mode = scanPoisson
+	}
+	d.scan.push(zc, x, math.Max(s.Expected, 0), math.Max(trials, 0))
+	s.Sustained = d.scan.strongest(mode)
+	s.Recent = d.scan.recent()
+	if ev := math.Abs(s.Sustained) * cfg.Threshold / cfg.Critical; ev > s.Evidence {
+		s.Evidence = ev
+	}
 }
 
 // choose returns the index of the seasonal model to use, or -1 for the
@@ -385,62 +436,6 @@ func (d *Detector) evidence(z float64, warm bool) float64 {
 		d.recentZ = append(d.recentZ, z)
 	}
 	return ev
-}
-
-// adapt counts consecutive anomalous points in one direction; after
-// AdaptAfter of them it accepts a level shift: every baseline is re-centred
-// on the raw values of the run, keeping its spread and seasonal shape.
-func (d *Detector) adapt(s Score, raw float64, at time.Time) bool {
-	cfg := &d.cfg
-	if cfg.AdaptAfter < 0 {
-		return false
-	}
-	sign := math.Copysign(1, s.Z)
-	if !s.Anomalous || (d.run > 0 && sign != d.runSign) {
-		d.run, d.pend = 0, d.pend[:0]
-		if !s.Anomalous {
-			return false
-		}
-	}
-	d.run++
-	d.runSign = sign
-	d.pend = append(d.pend, pending{raw, at})
-	if d.run < cfg.AdaptAfter {
-		return false
-	}
-	k := len(d.pend)
-	buf := d.scratch[:k]
-	for i, p := range d.pend {
-		buf[i] = p.x
-	}
-	newLevel := median(buf)
-	// Plain level: the run's clipped entries are the newest k of the ring;
-	// replace them with the raw values and move the rest by the shift.
-	d.vals.shift(newLevel - plainCentre(d))
-	size := len(d.vals.buf)
-	for i := max(0, k-d.vals.len()); i < k; i++ {
-		d.vals.buf[((d.vals.next-k+i)%size+size)%size] = d.pend[i].x
-	}
-	for _, m := range d.models {
-		for i, p := range d.pend {
-			lt := p.t.In(cfg.Location)
-			buf[i] = m.fwd(p.x) - m.predict(m.bucket(lt), int(lt.Weekday()))
-		}
-		m.level += median(buf[:k])
-	}
-	d.run, d.pend = 0, d.pend[:0]
-	d.recentZ = d.recentZ[:0]
-	return true
-}
-
-// plainCentre is the current plain level (median, or mean for MethodZScore).
-func plainCentre(d *Detector) float64 {
-	if d.cfg.Method == MethodZScore {
-		c, _ := meanStd(d.vals.values())
-		return c
-	}
-	c, _ := robustCentreSpread(d.vals.values(), d.scratch)
-	return c
 }
 
 // countMode reports whether values are treated as counts.

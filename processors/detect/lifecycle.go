@@ -65,9 +65,14 @@ func (l *Lifecycle) Step(w events.Window, s Score, generatedAt time.Time) (event
 	az := math.Abs(s.Z)
 	if l.open {
 		l.adapted = l.adapted || s.Adapted
-		flipped := s.Z != 0 && math.Copysign(1, s.Z) != l.sign
+		// Resolve when the point and the recent mean score are both back
+		// under Recovery (one quiet point inside a sustained shift does not
+		// end the incident), or on an anomalous point the other way.
+		toward, recent := s.Z*l.sign, s.Recent*l.sign
+		back := toward < l.cfg.Recovery && recent < l.cfg.Recovery
+		flipped := toward <= -l.cfg.Threshold
 		switch {
-		case az < l.cfg.Recovery || flipped || !s.Warm:
+		case back || flipped || !s.Warm || s.Adapted || s.Returned:
 			l.open = false
 			l.revision++
 			l.cooldown = l.cfg.Cooldown
@@ -87,7 +92,7 @@ func (l *Lifecycle) Step(w events.Window, s Score, generatedAt time.Time) (event
 		return events.Insight{}, false
 	}
 	l.open, l.opened, l.revision, l.adapted = true, w, 0, s.Adapted
-	l.sign = math.Copysign(1, s.Z)
+	l.sign = s.direction()
 	l.severity = events.SeverityWarning
 	if az >= l.cfg.Critical {
 		l.severity = events.SeverityCritical

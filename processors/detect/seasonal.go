@@ -29,6 +29,11 @@ type seasonal struct {
 	name   Method
 	weekly bool
 	logT   bool
+	// mulDow makes the daily model's day-of-week effect a factor on level
+	// and hour profile, in identity units: a weekend 25% quieter at every
+	// hour with additive noise (money) fits neither additive identity
+	// units nor log units.
+	mulDow bool
 	c      float64 // log offset
 	level  float64
 	levelN int
@@ -82,7 +87,10 @@ func (s *seasonal) jacobian(x float64) float64 {
 
 func (s *seasonal) predict(b, wd int) float64 {
 	p := s.level + s.prof[b]
-	if !s.weekly {
+	switch {
+	case s.mulDow:
+		p *= 1 + s.dow[wd]
+	case !s.weekly:
 		p += s.dow[wd]
 	}
 	return p
@@ -106,6 +114,10 @@ func (s *seasonal) update(b, wd int, yc, pred float64, record bool, sph float64)
 		s.level = yc
 	}
 	s.levelN++
+	if s.mulDow {
+		s.updateMul(b, wd, yc, sph)
+		return
+	}
 	var dow float64
 	if !s.weekly {
 		dow = s.dow[wd]
@@ -117,6 +129,21 @@ func (s *seasonal) update(b, wd int, yc, pred float64, record bool, sph float64)
 	if !s.weekly {
 		s.dowCnt[wd]++
 		s.dow[wd] += (yc - s.level - s.prof[b] - s.dow[wd]) / math.Min(float64(s.dowCnt[wd]), 2*24*math.Max(1, sph))
+	}
+}
+
+// updateMul is update for a multiplicative day-of-week factor.
+func (s *seasonal) updateMul(b, wd int, yc, sph float64) {
+	f := math.Max(1+s.dow[wd], 0.05)
+	y := yc / f // the value with its day-of-week factor removed
+	s.level += math.Max(1/float64(s.levelN), levelRate/math.Max(1, sph)) * (y - s.prof[b] - s.level)
+	s.cnt[b]++
+	memory := math.Max(1, seasonPeriods*sph)
+	s.prof[b] += (y - s.level - s.prof[b]) / math.Min(float64(s.cnt[b]), memory)
+	if base := s.level + s.prof[b]; base > 1e-9 {
+		s.dowCnt[wd]++
+		r := math.Max(-0.95, math.Min(10, yc/base-1))
+		s.dow[wd] += (r - s.dow[wd]) / math.Min(float64(s.dowCnt[wd]), 2*24*math.Max(1, sph))
 	}
 }
 
