@@ -68,6 +68,13 @@ type Insight struct {
 	Revision      int       `json:"revision"`
 	// IncidentID links the anomaly.* insights of one incident.
 	IncidentID string `json:"incident_id,omitempty"`
+	// Confidence in [0, 1]: min(1, points/30 × completeness), from the data
+	// points behind the insight and the share of expected periods that had
+	// data. Exact window figures have confidence 1.
+	Confidence float64 `json:"confidence"`
+	// Subject names what an insight is about below the tenant, for example
+	// the customer id of a customer.segment_changed insight.
+	Subject string `json:"subject,omitempty"`
 	// Metrics carries the exact window figures on window.metrics and
 	// window.correction insights.
 	Metrics *WindowMetrics `json:"metrics,omitempty"`

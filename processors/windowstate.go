@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/processors/analytics"
 	"github.com/olympus-cloud/pulse/processors/detect"
 	"github.com/olympus-cloud/pulse/windows"
 )
@@ -17,6 +18,9 @@ import (
 type WindowStateConfig struct {
 	Windows windows.Config
 	Detect  detect.MonitorConfig
+	// Analytics configures trends, patterns, forecasts and customer
+	// segments.
+	Analytics analytics.Config
 	// DetectSizes are the window sizes whose closes are scored by the
 	// detectors. Default "1h" and "1d": minute windows are too noisy for
 	// most tenants to alert on, and scoring them would cost a detector
@@ -34,7 +38,7 @@ type WindowStateConfig struct {
 
 // Validate reports every problem at once.
 func (c WindowStateConfig) Validate() error {
-	return errors.Join(c.Windows.Validate(), c.Detect.Validate())
+	return errors.Join(c.Windows.Validate(), c.Detect.Validate(), c.Analytics.Validate())
 }
 
 // WindowState is one shard's state: its tenants' windows and the detectors
@@ -45,6 +49,8 @@ type WindowState struct {
 	cfg     WindowStateConfig
 	engine  *windows.Engine
 	monitor *detect.Monitor
+	biz     *analytics.Engine
+	swept   int64 // hour (Unix seconds / 3600) of the last customer sweep
 	emit    func(events.Insight)
 	stats   *Stats
 	log     zerolog.Logger
@@ -65,7 +71,14 @@ func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Sta
 	if err != nil {
 		return nil, fmt.Errorf("detectors: %w", err)
 	}
-	return &WindowState{cfg: cfg, engine: e, monitor: m, emit: emit, stats: stats, log: log}, nil
+	if cfg.Analytics.ConfidencePoints == 0 {
+		cfg.Analytics.ConfidencePoints = analytics.DefaultConfidencePoints
+	}
+	biz, err := analytics.New(cfg.Analytics)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
+	return &WindowState{cfg: cfg, engine: e, monitor: m, biz: biz, emit: emit, stats: stats, log: log}, nil
 }
 
 // Engine exposes the windows engine for its counters.
@@ -76,9 +89,12 @@ func (s *WindowState) Engine() *windows.Engine { return s.engine }
 // row is written, and retrying cannot make room. Any other error (a remote
 // store failing) is returned so the message is redelivered.
 func (s *WindowState) Apply(o *events.Order, now time.Time) error {
-	_, err := s.engine.Apply(o, now)
+	res, err := s.engine.Apply(o, now)
 	switch {
 	case err == nil:
+		if !res.Duplicate {
+			s.emitResults(s.biz.ObserveOrder(o, now))
+		}
 	case errors.Is(err, windows.ErrTooManyTenants), errors.Is(err, windows.ErrTooManyWindows), errors.Is(err, windows.ErrInvalidEvent):
 		s.stats.capRejected.Add(1)
 		s.log.Warn().Str("tenant_id", o.TenantID).Str("event_id", o.EventID).Err(err).Msg("event not windowed")
@@ -94,6 +110,12 @@ func (s *WindowState) Advance(now time.Time) {
 	s.now = now
 	if err := s.engine.Advance(now, s.closed); err != nil {
 		s.log.Error().Err(err).Msg("advance windows")
+	}
+	// Customers drift into At_Risk by silence, not by an order: sweep once
+	// an hour of processing time.
+	if h := now.Unix() / 3600; h != s.swept {
+		s.swept = h
+		s.emitResults(s.biz.Sweep(now))
 	}
 }
 
@@ -113,13 +135,27 @@ func (s *WindowState) closed(c windows.Closed) {
 	if s.cfg.EventTimeInsights {
 		at = c.Window.End
 	}
-	s.emit(c.Insight(at))
+	in := c.Insight(at)
+	in.Confidence = 1 // measured, not estimated
+	s.emit(in)
+	s.emitResults(s.biz.ObserveWindow(c.TenantID, c.Window, c.Metrics, at))
 	// Corrections revise figures an alert may already have used; the
 	// detectors see each window once, in order, so history stays causal.
 	if c.Revision != 1 || !slices.Contains(s.cfg.DetectSizes, c.Window.Size) {
 		return
 	}
 	for _, in := range s.monitor.Observe(c.TenantID, c.Window, c.Metrics, at) {
+		// The baseline's points are complete by construction (every window
+		// of the series closes), so confidence follows the point count.
+		in.Confidence = analytics.Confidence(in.History, 1, s.cfg.Analytics.ConfidencePoints)
+		s.emit(in)
+	}
+}
+
+func (s *WindowState) emitResults(rs []analytics.Result) {
+	for _, r := range rs {
+		in := r.Insight
+		in.Confidence = r.Confidence
 		s.emit(in)
 	}
 }

@@ -23,6 +23,7 @@ type CLI struct {
 	PubsubEmulator PubsubEmulatorCmd `cmd:"" name:"pubsub-emulator" help:"Serve the in-process Pub/Sub server standalone (for PUBSUB_EMULATOR_HOST clients)."`
 	Backtest       BacktestCmd       `cmd:"" help:"Run an NDJSON event file through the windows (and detectors) offline."`
 	Detect         DetectCmd         `cmd:"" help:"Score a CSV series (timestamp,value) with the online detector; CSV out."`
+	Recommend      RecommendCmd      `cmd:"" help:"List the items bought with a SKU, offline from an NDJSON event file (bought-together by lift)."`
 	Bq             BqCmd             `cmd:"" name:"bq" help:"BigQuery administration."`
 }
 

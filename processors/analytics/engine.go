@@ -203,6 +203,9 @@ func (e *Engine) hourly(ts *tenantState, ss *seriesState, p int64, now time.Time
 	s := &ss.s[hourIdx]
 	end := time.Unix((p+1)*hourSec, 0).UTC()
 	for k := range numMetrics {
+		if !e.cfg.Trend.Hourly {
+			break
+		}
 		r, ok := e.trend(ts, ss, hourIdx, k, end, now)
 		if !ok || r.Trend.Direction == ss.trendDir[k] {
 			continue
@@ -444,6 +447,7 @@ func (e *Engine) reclassify(ts *tenantState, key custKey, c *customer, digits in
 	w := events.Window{Start: now, End: now}
 	in := newInsight(ts.id, KindSegmentChanged, "segment", "segment/"+key.id, key.currency, w, now, changeMessage(ch, now))
 	in.Observed, in.History, in.Method = float64(st.Spent), int(min(st.Orders, 1<<31-1)), "segment_rules"
+	in.Subject = key.id
 	return Result{Insight: in, Confidence: e.historyConfidence(ts, now), Change: ch}, true
 }
 
