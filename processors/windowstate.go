@@ -11,6 +11,7 @@ import (
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/processors/analytics"
 	"github.com/olympus-cloud/pulse/processors/detect"
+	"github.com/olympus-cloud/pulse/processors/recommend"
 	"github.com/olympus-cloud/pulse/windows"
 )
 
@@ -21,6 +22,8 @@ type WindowStateConfig struct {
 	// Analytics configures trends, patterns, forecasts and customer
 	// segments.
 	Analytics analytics.Config
+	// Recommend configures the bought-together model.
+	Recommend recommend.Config
 	// DetectSizes are the window sizes whose closes are scored by the
 	// detectors. Default "1h" and "1d": minute windows are too noisy for
 	// most tenants to alert on, and scoring them would cost a detector
@@ -38,7 +41,7 @@ type WindowStateConfig struct {
 
 // Validate reports every problem at once.
 func (c WindowStateConfig) Validate() error {
-	return errors.Join(c.Windows.Validate(), c.Detect.Validate(), c.Analytics.Validate())
+	return errors.Join(c.Windows.Validate(), c.Detect.Validate(), c.Analytics.Validate(), c.Recommend.Validate())
 }
 
 // WindowState is one shard's state: its tenants' windows and the detectors
@@ -51,6 +54,8 @@ type WindowState struct {
 	monitor *detect.Monitor
 	biz     *analytics.Engine
 	swept   int64 // hour (Unix seconds / 3600) of the last customer sweep
+	rec     *recommend.Model
+	recAt   int64 // recommendation insight period of the last announcement
 	emit    func(events.Insight)
 	stats   *Stats
 	log     zerolog.Logger
@@ -78,8 +83,16 @@ func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Sta
 	if err != nil {
 		return nil, fmt.Errorf("analytics: %w", err)
 	}
-	return &WindowState{cfg: cfg, engine: e, monitor: m, biz: biz, emit: emit, stats: stats, log: log}, nil
+	rec, err := recommend.New(cfg.Recommend)
+	if err != nil {
+		return nil, fmt.Errorf("recommendations: %w", err)
+	}
+	return &WindowState{cfg: cfg, engine: e, monitor: m, biz: biz, rec: rec, emit: emit, stats: stats, log: log}, nil
 }
+
+// Recommendations exposes the shard's bought-together model. Only the
+// shard goroutine may call it; readers elsewhere use its snapshots.
+func (s *WindowState) Recommendations() *recommend.Model { return s.rec }
 
 // Engine exposes the windows engine for its counters.
 func (s *WindowState) Engine() *windows.Engine { return s.engine }
@@ -94,6 +107,7 @@ func (s *WindowState) Apply(o *events.Order, now time.Time) error {
 	case err == nil:
 		if !res.Duplicate {
 			s.emitResults(s.biz.ObserveOrder(o, now))
+			s.rec.Observe(o)
 		}
 	case errors.Is(err, windows.ErrTooManyTenants), errors.Is(err, windows.ErrTooManyWindows), errors.Is(err, windows.ErrInvalidEvent):
 		s.stats.capRejected.Add(1)
@@ -116,6 +130,14 @@ func (s *WindowState) Advance(now time.Time) {
 	if h := now.Unix() / 3600; h != s.swept {
 		s.swept = h
 		s.emitResults(s.biz.Sweep(now))
+	}
+	if p := now.UnixNano() / int64(s.rec.Config().InsightPeriod); p != s.recAt {
+		s.recAt = p
+		for _, t := range s.rec.Tenants() {
+			for _, in := range s.rec.Insights(t, now) {
+				s.emit(in)
+			}
+		}
 	}
 }
 
