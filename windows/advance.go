@@ -168,7 +168,7 @@ func (e *Engine) evict(tn *tenant) error {
 		}
 	}
 	idsBefore := tn.frontier - e.dedup
-	if !any && idsBefore < tn.idsEvicted+e.dedup/4 {
+	if !any && idsBefore < tn.idsEvicted+idBucket {
 		return nil // nothing worth a store call yet
 	}
 	tn.idsEvicted = idsBefore

@@ -54,7 +54,6 @@ func (c Closed) Insight(generatedAt time.Time) events.Insight {
 		Kind:          kind,
 		Currency:      m.Currency,
 		Window:        c.Window,
-		Observed:      float64(m.Revenue),
 		Severity:      events.SeverityInfo,
 		Method:        "window." + string(c.Reason),
 		Message:       msg,

@@ -12,22 +12,22 @@ const idBucket = int64(3600e9) // one hour
 // their event time: a redelivery carries the same payload, hence the same
 // occurred_at, so its key is looked up in one small map that the
 // neighbouring events keep in cache, and eviction by event time drops whole
-// hours without a sweep. A key costs about 10-20 bytes.
+// hours without a sweep. A key costs 8 to 16 bytes (keySet).
 type idSet struct {
 	max     int // hard cap on remembered keys
 	n       int
 	buckets []idHour // sorted by hour
 	last    int      // index of the last bucket used
-	free    []map[uint64]struct{}
+	free    [][]uint64 // cleared slot arrays for reuse
 	forced  int64 // buckets dropped early because of max
 }
 
 type idHour struct {
 	hour int64
-	keys map[uint64]struct{}
+	keys keySet
 }
 
-func newIDSet(max int) *idSet { return &idSet{max: max} }
+func newIDSet(max int) idSet { return idSet{max: max} }
 
 // seen reports whether k (of an event at `at`) was added, and adds it if not.
 func (s *idSet) seen(k uint64, at int64) bool {
@@ -42,21 +42,16 @@ func (s *idSet) seen(k uint64, at int64) bool {
 				s.dropOldest()
 				return s.seen(k, at)
 			}
-			var m map[uint64]struct{}
+			var slots []uint64
 			if n := len(s.free); n > 0 {
-				m, s.free = s.free[n-1], s.free[:n-1]
-			} else {
-				m = map[uint64]struct{}{}
+				slots, s.free = s.free[n-1], s.free[:n-1]
 			}
-			s.buckets = slices.Insert(s.buckets, i, idHour{hour: h, keys: m})
+			s.buckets = slices.Insert(s.buckets, i, idHour{hour: h, keys: keySet{slots: slots}})
 		}
 		s.last = i
 		b = &s.buckets[i]
 	}
-	// One hash probe: insert and see whether the map grew.
-	n := len(b.keys)
-	b.keys[k] = struct{}{}
-	if len(b.keys) == n {
+	if b.keys.add(k) {
 		return true
 	}
 	s.n++
@@ -66,9 +61,9 @@ func (s *idSet) seen(k uint64, at int64) bool {
 		if len(s.buckets) > 1 && s.buckets[0].hour != h {
 			s.release(0) // forget the oldest hour
 		} else {
-			s.n -= len(b.keys) - 1 // one hour over the cap: start it again
-			clear(b.keys)
-			b.keys[k] = struct{}{}
+			s.n -= b.keys.len() - 1 // one hour over the cap: start it again
+			b.keys.clear()
+			b.keys.add(k)
 		}
 	}
 	return false
@@ -80,11 +75,11 @@ func (s *idSet) dropOldest() {
 }
 
 func (s *idSet) release(i int) {
-	m := s.buckets[i].keys
-	s.n -= len(m)
-	clear(m)
-	if len(s.free) < 4 {
-		s.free = append(s.free, m)
+	m := &s.buckets[i].keys
+	s.n -= m.len()
+	m.clear()
+	if len(s.free) < 2 && len(m.slots) <= 1<<16 {
+		s.free = append(s.free, m.slots)
 	}
 	s.buckets = slices.Delete(s.buckets, i, i+1)
 	s.last = 0

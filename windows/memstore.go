@@ -10,7 +10,7 @@ type MemStore struct {
 }
 
 type memTenant struct {
-	ids   *idSet
+	ids   idSet
 	grids [MaxGrids]memGrid
 }
 

@@ -94,7 +94,20 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update after checking):\n got:\n%s\nwant:\n%s", path, got, want)
+		g, w := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
+		for i := range max(len(g), len(w)) {
+			var gl, wl []byte
+			if i < len(g) {
+				gl = g[i]
+			}
+			if i < len(w) {
+				wl = w[i]
+			}
+			if !bytes.Equal(gl, wl) {
+				t.Errorf("%s line %d differs (check, then run with -update):\n got: %s\nwant: %s", path, i+1, gl, wl)
+				return
+			}
+		}
 	}
 }
 
