@@ -19,6 +19,7 @@ type DetectCmd struct {
 	Warmup     int     `name:"warmup" default:"24" help:"Points observed before any alert."`
 	History    int     `name:"history" default:"64" help:"Points the level and spread are computed from (4-1024)."`
 	Confirm    int     `name:"confirm" default:"2" help:"Consecutive points beyond the threshold needed below critical (1 = none)."`
+	RunCrit    float64 `name:"run-critical" default:"0" help:"Score at which a run of recent points taken together alerts (0 = default, 3.5 at the default thresholds)."`
 	AdaptAfter int     `name:"adapt-after" default:"12" help:"Consecutive anomalous points after which a level shift is accepted as the new normal (-1 never)."`
 	Counts     bool    `name:"counts" help:"Values are event counts: bound scores by a Poisson test (auto-detected for integer series)."`
 	MinSpread  float64 `name:"min-spread" default:"0" help:"Absolute floor on the standard deviation."`
@@ -34,7 +35,7 @@ func (c *DetectCmd) Run(g *Globals) error {
 	}
 	cfg := detect.Config{
 		Method: detect.Method(c.Method), Threshold: c.Threshold, Critical: c.Critical,
-		Warmup: c.Warmup, History: c.History, Confirm: c.Confirm, AdaptAfter: c.AdaptAfter,
+		Warmup: c.Warmup, History: c.History, Confirm: c.Confirm, RunCritical: c.RunCrit, AdaptAfter: c.AdaptAfter,
 		Counts: c.Counts, MinSpread: c.MinSpread, Location: loc,
 	}
 	var points []detect.Point

@@ -67,6 +67,11 @@ type Config struct {
 	// (default 2; 1 alerts on the first point). It is the pending→firing hold
 	// that keeps Gaussian noise from paging anyone.
 	Confirm int
+	// RunCritical is the score at which a run of recent points taken
+	// together (Score.Sustained) alerts (default 0: halfway between
+	// Threshold and Critical, plus a quarter, 3.5 at the defaults — a
+	// one-sided tail of 2e-4 per window).
+	RunCritical float64
 	// Cooldown is the number of points after a resolution during which no
 	// new incident opens for the same series (default 3).
 	Cooldown int
@@ -151,6 +156,7 @@ func (c Config) Validate() error {
 		bad("recovery %v: must be at most threshold %v", c.Recovery, c.Threshold)
 	}
 	finite("min spread", c.MinSpread)
+	finite("run critical", c.RunCritical)
 	finite("min relative spread", c.MinRelSpread)
 	if c.Warmup < 2 {
 		bad("warmup %d: need at least 2 points", c.Warmup)

@@ -114,12 +114,17 @@ type Detector struct {
 	runSign float64
 	pend    []pending // the current run (for adaptation)
 
-	scan scan    // accumulated evidence
-	back backRef // the last accepted shift
+	scan     scan    // accumulated evidence
+	tail     float64 // heavy-tail spread factor (judge.go), 1 on normal data
+	tailRate float64
+	tailN    int
+	// truncFactor is E|z|/E[|z| : |z| < Threshold] for a standard normal.
+	truncFactor float64
+	back        backRef // the last accepted shift
 }
 
 type candidate struct {
-	b, wd int
+	at    spot
 	ready bool
 	pred  float64 // model units
 	sigma float64 // model units
@@ -137,14 +142,16 @@ func NewDetector(cfg Config) (*Detector, error) {
 	}
 	cfg = cfg.withDefaults()
 	return &Detector{
-		cfg:      cfg,
-		vals:     newRing(cfg.History),
-		scratch:  make([]float64, max(cfg.History, cfg.AdaptAfter)),
-		integers: true,
-		nonNeg:   true,
-		recentZ:  make([]float64, 0, cfg.Confirm),
-		scan:     newScan(cfg.Threshold),
-		pend:     make([]pending, 0, max(cfg.AdaptAfter, 0)),
+		cfg:         cfg,
+		vals:        newRing(cfg.History),
+		scratch:     make([]float64, cfg.History+max(cfg.AdaptAfter, 0)),
+		integers:    true,
+		nonNeg:      true,
+		recentZ:     make([]float64, 0, cfg.Confirm),
+		scan:        newScan(cfg.Threshold),
+		truncFactor: truncAbsFactor(cfg.Threshold),
+		tail:        1,
+		pend:        make([]pending, 0, max(cfg.AdaptAfter, 0)),
 	}, nil
 }
 
@@ -211,11 +218,10 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 		plainS = d.floorSpread(plainS, plainC)
 	}
 	for i, m := range d.models {
-		b := m.bucket(lt)
-		c := candidate{b: b, wd: wd, ready: m.ready(b, sph), pred: m.predict(b, wd)}
+		p := m.spot(lt, wd, sph, d.step)
+		c := candidate{at: p, ready: m.ready(p.b, sph), pred: m.predictAt(p)}
 		if c.ready && m.res.len() > 0 {
-			_, c.sigma = robustCentreSpread(m.res.values(), d.scratch)
-			c.sigma *= math.Sqrt(1 + 1/float64(m.res.len()))
+			c.sigma = m.scale(d.scratch, d.truncFactor) * math.Sqrt(1+1/float64(m.res.len()))
 			if m.logT {
 				c.sigma = math.Max(c.sigma, cfg.MinRelSpread)
 			} else {
@@ -242,12 +248,12 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 	if hist > 0 {
 		vd := d.judge(v, trials, base)
 		// A point beyond the band, opposite to a level shift the detector
-		// accepted recently and usual for the level before it, is a
-		// return: it is judged against the old level, and Confirm of them
+		// accepted recently, usual for the level before it and closer to
+		// it than to the new one, is a return: it is judged against the old level, and Confirm of them
 		// in a row restore that level (shift.go).
 		if old, ok := d.back.before(d, chosen, base); ok && vd.z != 0 &&
-			math.Copysign(1, vd.z) != d.back.sign && math.Abs(vd.z) >= cfg.Recovery {
-			if ov := d.judge(v, trials, old); math.Abs(ov.z) < cfg.Threshold {
+			math.Copysign(1, vd.z) != d.back.sign && math.Abs(vd.z) >= cfg.Threshold {
+			if ov := d.judge(v, trials, old); math.Abs(ov.z) < math.Min(cfg.Threshold, math.Abs(vd.z)) {
 				vd, returning = ov, true
 			}
 		}
@@ -263,6 +269,7 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 	s.Evidence = d.evidence(s.Z, s.Warm)
 	s.Anomalous = s.Warm && math.Abs(s.Z) >= cfg.Threshold
 	d.accumulate(&s, zEmp, v, trials)
+	d.learnTail(&s, zEmp)
 	s.Alert = s.Warm && s.Evidence >= cfg.Threshold
 
 	// Clean the point: anomalous points enter the history clipped to the
@@ -285,7 +292,7 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 	// values leak a shift into the level and profile within a day, so it
 	// would never be accepted (adapted) cleanly and its end would look
 	// like a fresh anomaly. The shift is taken in whole by adapt instead.
-	hold := s.Anomalous || (s.Warm && math.Abs(s.Sustained) >= cfg.Critical)
+	hold := s.Anomalous || (s.Warm && math.Abs(s.Sustained) >= d.runBar())
 	for i, m := range d.models {
 		c := d.preds[i]
 		yc := m.fwd(xc)
@@ -298,7 +305,7 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 		if hold && m.levelN > 0 {
 			yc, record = c.pred, false
 		}
-		m.update(c.b, c.wd, yc, c.pred, record, sph)
+		m.update(c.at, yc, c.pred, record, sph)
 	}
 	d.n++
 
@@ -307,6 +314,27 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 		s.Returned = d.back.step(d, returning)
 	}
 	return s
+}
+
+// runBar is the |Sustained| at which a run alerts: RunCritical, by
+// default halfway between Threshold and Critical.
+func (d *Detector) runBar() float64 { return d.cfg.runBar() }
+
+func (c Config) runBar() float64 {
+	if c.RunCritical > 0 {
+		return c.RunCritical
+	}
+	return (c.Threshold+c.Critical)/2 + 0.25
+}
+
+// truncAbsFactor is E|z| / E[|z| given |z| < t] for a standard normal z.
+func truncAbsFactor(t float64) float64 {
+	mass := math.Erf(t / math.Sqrt2)
+	if t <= 0 || mass <= 0 {
+		return 1
+	}
+	inner := math.Sqrt(2/math.Pi) * (1 - math.Exp(-t*t/2)) / mass
+	return math.Sqrt(2/math.Pi) / inner
 }
 
 // floorSpread applies the configured floors to a spread around centre c.
@@ -331,7 +359,7 @@ func (d *Detector) startModels() {
 			d.models = append(d.models, newSeasonal(false, h, true, c), newSeasonal(true, h, true, c))
 		}
 		mul := newSeasonal(false, h, false, 0)
-		mul.mulDow = true
+		mul.mulDow, mul.sqrtT = true, d.integers
 		d.models = append(d.models, mul)
 	}
 	d.preds = make([]candidate, len(d.models))
@@ -375,7 +403,7 @@ func (d *Detector) accumulate(s *Score, zEmp, v, trials float64) {
 	d.scan.push(zc, x, math.Max(s.Expected, 0), math.Max(trials, 0))
 	s.Sustained = d.scan.strongest(mode)
 	s.Recent = d.scan.recent()
-	if ev := math.Abs(s.Sustained) * cfg.Threshold / cfg.Critical; ev > s.Evidence {
+	if ev := math.Abs(s.Sustained) * cfg.Threshold / d.runBar(); ev > s.Evidence {
 		s.Evidence = ev
 	}
 }

@@ -66,10 +66,11 @@ func (l *Lifecycle) Step(w events.Window, s Score, generatedAt time.Time) (event
 	if l.open {
 		l.adapted = l.adapted || s.Adapted
 		// Resolve when the point and the recent mean score are both back
-		// under Recovery (one quiet point inside a sustained shift does not
-		// end the incident), or on an anomalous point the other way.
-		toward, recent := s.Z*l.sign, s.Recent*l.sign
-		back := toward < l.cfg.Recovery && recent < l.cfg.Recovery
+		// under Recovery and the run no longer alerts (one quiet point
+		// inside a sustained shift does not end the incident), or on an
+		// anomalous point the other way.
+		toward, recent, run := s.Z*l.sign, s.Recent*l.sign, s.Sustained*l.sign
+		back := toward < l.cfg.Recovery && recent < l.cfg.Recovery && run < l.cfg.runBar()
 		flipped := toward <= -l.cfg.Threshold
 		switch {
 		case back || flipped || !s.Warm || s.Adapted || s.Returned:

@@ -191,26 +191,30 @@ type qScenario struct {
 	maxFalseWeek float64
 }
 
-// Floors sit a little under what the detector measured on these seeds (see
-// doc.go for the figures), so a regression fails and noise does not.
+// Floors. The bar — recall of at least 0.9 for shifts of 4
+// standard deviations or more, at most one false incident per series-week —
+// is asserted where the detector meets it with margin (6σ shifts, lasting
+// shifts except the clamped Gaussian drop, every false-alert ceiling);
+// elsewhere the floor sits a little under the measured figure (doc.go has
+// the table), so a regression fails and seed noise does not.
 var qScenarios = []qScenario{
 	{"gauss-clean", false, 10000, nil, 0, 0, 0.5},
 	{"poisson-high-clean", true, 200, nil, 0, 0, 0.5},
-	{"poisson-low-clean", true, 3, nil, 0, 0, 0.5},
-	{"gauss-shift-4sd", false, 10000, []string{"shift-up", "shift-down", "shift-up"}, 4, 0.75, 1},
-	{"gauss-shift-6sd", false, 10000, []string{"shift-up", "shift-down", "shift-up"}, 6, 0.9, 1},
-	{"gauss-spike-6sd", false, 10000, []string{"spike-up", "spike-down", "spike-up", "spike-down"}, 6, 0.65, 1},
-	{"gauss-spike-8sd", false, 10000, []string{"spike-up", "spike-down", "spike-up", "spike-down"}, 8, 0.8, 1},
-	{"gauss-level-shift-4sd", false, 10000, []string{"level-shift"}, 4, 0.85, 1},
-	{"gauss-level-drop-4sd", false, 10000, []string{"level-shift"}, -4, 0.5, 1},
-	{"gauss-level-drop-6sd", false, 10000, []string{"level-shift"}, -6, 0.8, 1},
-	{"poisson-shift-4sd", true, 200, []string{"shift-up", "shift-down", "shift-down"}, 4, 0.7, 1},
-	{"poisson-shift-6sd", true, 200, []string{"shift-up", "shift-down", "shift-down"}, 6, 0.9, 1},
-	{"poisson-spike-6sd", true, 200, []string{"spike-up", "spike-down", "spike-up"}, 6, 0.55, 1},
-	{"poisson-level-drop-4sd", true, 200, []string{"level-shift"}, -4, 0.85, 1},
-	{"poisson-level-rise-4sd", true, 200, []string{"level-shift"}, 4, 0.55, 1},
-	{"poisson-low-shift-4sd", true, 8, []string{"shift-up", "shift-down"}, 4, 0.5, 1},
-	{"poisson-low-outage", true, 8, []string{"level-shift"}, -1000, 0.45, 1},
+	{"poisson-low-clean", true, 3, nil, 0, 0, 0.6},
+	{"gauss-shift-4sd", false, 10000, []string{"shift-up", "shift-down", "shift-up"}, 4, 0.85, 1},
+	{"gauss-shift-6sd", false, 10000, []string{"shift-up", "shift-down", "shift-up"}, 6, 0.95, 1},
+	{"gauss-spike-6sd", false, 10000, []string{"spike-up", "spike-down", "spike-up", "spike-down"}, 6, 0.7, 1},
+	{"gauss-spike-8sd", false, 10000, []string{"spike-up", "spike-down", "spike-up", "spike-down"}, 8, 0.82, 1},
+	{"gauss-level-shift-4sd", false, 10000, []string{"level-shift"}, 4, 0.9, 1},
+	{"gauss-level-drop-4sd", false, 10000, []string{"level-shift"}, -4, 0.7, 1},
+	{"gauss-level-drop-6sd", false, 10000, []string{"level-shift"}, -6, 0.85, 1},
+	{"poisson-shift-4sd", true, 200, []string{"shift-up", "shift-down", "shift-down"}, 4, 0.83, 1},
+	{"poisson-shift-6sd", true, 200, []string{"shift-up", "shift-down", "shift-down"}, 6, 0.95, 1},
+	{"poisson-spike-6sd", true, 200, []string{"spike-up", "spike-down", "spike-up"}, 6, 0.65, 1},
+	{"poisson-level-drop-4sd", true, 200, []string{"level-shift"}, -4, 0.9, 1},
+	{"poisson-level-rise-4sd", true, 200, []string{"level-shift"}, 4, 0.85, 1},
+	{"poisson-low-shift-4sd", true, 8, []string{"shift-up", "shift-down"}, 4, 0.75, 1},
+	{"poisson-low-outage", true, 8, []string{"level-shift"}, -1000, 0.75, 1},
 }
 
 func TestQuality(t *testing.T) {

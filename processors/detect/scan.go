@@ -35,7 +35,7 @@ const (
 	phiMemory = 168
 	// maxPhi bounds the autocorrelation used, so a random walk still alerts
 	// eventually on a large enough run.
-	maxPhi = 0.8
+	maxPhi = 0.95
 	// recentN is how many points Score.Recent averages.
 	recentN = 3
 )
@@ -49,8 +49,8 @@ type scan struct {
 
 	// lag-one autocorrelation of clipped z on unremarkable points
 	phi, szz, sz1, prev float64
-	phiN               int
-	havePrev           bool
+	phiN                int
+	havePrev            bool
 	// truncVar is E[z² | |z| < Threshold] for a standard normal z.
 	truncVar float64
 }

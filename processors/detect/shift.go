@@ -92,7 +92,7 @@ func (d *Detector) adapt(s *Score, raw float64, at time.Time) bool {
 	switch {
 	case s.Anomalous:
 		sign = math.Copysign(1, s.Z)
-	case s.Warm && math.Abs(s.Sustained) >= cfg.Critical:
+	case s.Warm && math.Abs(s.Sustained) >= d.runBar():
 		sign = math.Copysign(1, s.Sustained)
 	}
 	if sign == 0 || (d.run > 0 && sign != d.runSign) {
@@ -125,10 +125,23 @@ func (d *Detector) adapt(s *Score, raw float64, at time.Time) bool {
 	for j, m := range d.models {
 		for i, p := range d.pend {
 			lt := p.t.In(cfg.Location)
-			buf[i] = m.fwd(p.x) - m.predict(m.bucket(lt), int(lt.Weekday()))
+			buf[i] = m.fwd(p.x) - m.predictAt(m.spot(lt, int(lt.Weekday()), d.samplesPerHour(), d.step))
 		}
 		r.model[j] = median(buf[:k])
 		m.level += r.model[j]
+		// Replay the run against the re-centred model: a shift that is
+		// additive fits the identity models, a proportional one the log
+		// models, and the model choice should learn which at once.
+		if m.res.len() >= 8 {
+			sigma := m.scale(d.scratch[k:k+m.res.len()], d.truncFactor)
+			if sigma > 0 {
+				for _, p := range d.pend {
+					lt := p.t.In(cfg.Location)
+					z := (m.fwd(p.x) - m.predictAt(m.spot(lt, int(lt.Weekday()), d.samplesPerHour(), d.step))) / sigma
+					m.fit.add(z, math.Log(sigma)-m.jacobian(p.x))
+				}
+			}
+		}
 	}
 	d.back = r
 	d.restart()
