@@ -26,6 +26,7 @@ var Views = []string{
 
 type digitGroup struct {
 	Digits int
+	Scale  int    // 10^Digits
 	Codes  string // 'JPY', 'KRW', ...
 }
 
@@ -69,7 +70,11 @@ func nonTwoDigitCurrencies() []digitGroup {
 	}
 	var out []digitGroup
 	for d, codes := range by {
-		out = append(out, digitGroup{Digits: d, Codes: strings.Join(codes, ", ")})
+		scale := 1
+		for range d {
+			scale *= 10
+		}
+		out = append(out, digitGroup{Digits: d, Scale: scale, Codes: strings.Join(codes, ", ")})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Digits < out[j].Digits })
 	return out

@@ -1,11 +1,3 @@
-// Package batch groups items submitted by many goroutines into batches that
-// flush on count, bytes or age, and hands each submitter its own item's
-// outcome. The BigQuery writer and the local NDJSON writer share it.
-//
-// One goroutine owns the pending batch (no lock on the hot path); a bounded
-// set of workers flushes sealed batches. When every worker is busy the owner
-// blocks, the input channel fills, and Submit blocks: backpressure reaches
-// the caller (and through it the Pub/Sub flow control) instead of memory.
 package batch
 
 import (
