@@ -16,10 +16,10 @@ const idBucket = int64(3600e9) // one hour
 type idSet struct {
 	max     int // hard cap on remembered keys
 	n       int
-	buckets []idHour // sorted by hour
-	last    int      // index of the last bucket used
+	buckets []idHour   // sorted by hour
+	last    int        // index of the last bucket used
 	free    [][]uint64 // cleared slot arrays for reuse
-	forced  int64 // buckets dropped early because of max
+	forced  int64      // buckets dropped early because of max
 }
 
 type idHour struct {

@@ -373,8 +373,6 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-func (e *Engine) tenantOf(id string) *tenant { return e.byID[id] }
-
 // Watermark returns the tenant's watermark (largest event time applied
 // minus OutOfOrderness) and close frontier (every window ending at or
 // before it has been emitted; ahead of the watermark after idle closes,
@@ -391,3 +389,5 @@ func (e *Engine) Watermark(tenant string) (watermark, frontier time.Time, ok boo
 	}
 	return watermark, time.Unix(0, tn.frontier).UTC(), true
 }
+
+func (e *Engine) tenantOf(id string) *tenant { return e.byID[id] }
