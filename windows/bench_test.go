@@ -201,3 +201,17 @@ func startCPU() cpuClock { return cpuClock{processCPU()} }
 func (c cpuClock) report(b *testing.B) {
 	b.ReportMetric(float64(processCPU()-c.start)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkBenchSource is the harness alone (filling the reused Order), to
+// subtract from BenchmarkApply.
+func BenchmarkBenchSource(b *testing.B) {
+	src := newBenchSource()
+	var sink int64
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		sink += src.at(936_000 + i).Amount
+	}
+	if sink == 42 {
+		b.Log(sink)
+	}
+}
