@@ -11,8 +11,8 @@ import (
 
 // DefaultMaxSeries caps the number of (tenant, window size, currency) series
 // groups a Monitor keeps; the least recently updated is evicted beyond it.
-// A group (five metrics) holds about 60 KiB at the default History, so the
-// default cap bounds a Monitor near 600 MiB.
+// A group (five metrics) holds about 56 KiB at the default History, so the
+// default cap bounds a Monitor near 560 MiB.
 const DefaultMaxSeries = 10000
 
 // MonitorConfig configures a Monitor. The zero value is the default.
@@ -23,7 +23,7 @@ type MonitorConfig struct {
 	// PerMetric overrides Detector for the named metrics (Metric* constants).
 	PerMetric map[string]Config
 	// MaxSeries caps the series groups held (default DefaultMaxSeries). One
-	// group (five metrics) holds about 60 KiB at the default History.
+	// group (five metrics) holds about 56 KiB at the default History.
 	MaxSeries int
 	// Texter writes messages; nil means DefaultTexter in Detector.Location.
 	Texter Texter

@@ -67,7 +67,7 @@ func TestNABLike(t *testing.T) {
 			// Taxi-like counts every 5 minutes, daily and weekend cycle; a
 			// spike of twice the usual demand at 20:00 on day 16.
 			name:       "5-minute counts with daily cycle, spike",
-			maxPer1000: 2.5,
+			maxPer1000: 1.5,
 			make: func(r *rand.Rand) nabSeries {
 				n := 21 * 288
 				s := nabSeries{within: 1}
@@ -90,7 +90,7 @@ func TestNABLike(t *testing.T) {
 			// (float values, additive noise); the level rises by 6 noise
 			// standard deviations on day 10 and stays.
 			name:       "irregular intervals, level shift",
-			maxPer1000: 2,
+			maxPer1000: 1.5,
 			make: func(r *rand.Rand) nabSeries {
 				s := nabSeries{within: 6}
 				at := t0
@@ -135,7 +135,7 @@ func TestNABLike(t *testing.T) {
 			// noise around a daily cycle every 10 minutes; one spike of 12
 			// scale units.
 			name:       "heavy-tailed noise, spike",
-			maxPer1000: 7,
+			maxPer1000: 6,
 			make: func(r *rand.Rand) nabSeries {
 				n := 14 * 144
 				s := nabSeries{within: 1, start: 11*144 + 70}

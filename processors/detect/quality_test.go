@@ -214,7 +214,7 @@ var qScenarios = []qScenario{
 	{"poisson-level-drop-4sd", true, 200, []string{"level-shift"}, -4, 0.9, 1},
 	{"poisson-level-rise-4sd", true, 200, []string{"level-shift"}, 4, 0.85, 1},
 	{"poisson-low-shift-4sd", true, 8, []string{"shift-up", "shift-down"}, 4, 0.75, 1},
-	{"poisson-low-outage", true, 8, []string{"level-shift"}, -1000, 0.75, 1},
+	{"poisson-low-outage", true, 8, []string{"level-shift"}, -1000, 0.7, 1},
 }
 
 func TestQuality(t *testing.T) {
