@@ -101,7 +101,7 @@
 //     expectation (binomial for rates). The strongest window is
 //     Score.Sustained; at RunCritical it alerts (Evidence maps it to
 //     Threshold). A run of 2σ points alerts within a few points, and a
-//     quiet tenant's outage (five zeros where 2–3 orders an hour were
+//     quiet tenant's outage (six zeros where about 3 orders an hour were
 //     expected) alerts although no single zero is unusual.
 //   - No poisoning: anomalous points enter the plain history clipped to the
 //     band edge; while a point or a run is anomalous the seasonal models
