@@ -27,7 +27,23 @@ type MonitorConfig struct {
 	MaxSeries int
 	// Texter writes messages; nil means DefaultTexter in Detector.Location.
 	Texter Texter
+	// MinOrders is the fewest completed orders a window needs before its
+	// revenue and average order value are scored. Below it, one basket
+	// decides the figure: a $900 order in an hour of two orders is not an
+	// anomaly of the shop. (Drops to few orders are still caught by the
+	// orders metric, which is count-aware.) Default 10.
+	MinOrders int64
+	// MinRateTrials is the fewest completed plus cancelled orders a window
+	// needs before its cancellation rate is scored: 1 cancelled of 1 is not
+	// a 100% cancellation rate worth waking anyone for. Default 20.
+	MinRateTrials int64
 }
+
+// Defaults of MonitorConfig's volume gates.
+const (
+	DefaultMinOrders     = 10
+	DefaultMinRateTrials = 20
+)
 
 // Validate reports every problem at once.
 func (c MonitorConfig) Validate() error {
@@ -36,6 +52,9 @@ func (c MonitorConfig) Validate() error {
 		if err := mc.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("metric %s: %w", m, err))
 		}
+	}
+	if c.MinOrders < 0 || c.MinRateTrials < 0 {
+		errs = append(errs, errors.New("volume gates must not be negative"))
 	}
 	if c.MaxSeries < 0 {
 		errs = append(errs, fmt.Errorf("max series %d: must not be negative", c.MaxSeries))
@@ -72,6 +91,12 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if cfg.MaxSeries == 0 {
 		cfg.MaxSeries = DefaultMaxSeries
 	}
+	if cfg.MinOrders == 0 {
+		cfg.MinOrders = DefaultMinOrders
+	}
+	if cfg.MinRateTrials == 0 {
+		cfg.MinRateTrials = DefaultMinRateTrials
+	}
 	return &Monitor{cfg: cfg, groups: map[groupKey]*list.Element{}, lru: list.New()}, nil
 }
 
@@ -94,17 +119,23 @@ func (m *Monitor) Observe(tenant string, w events.Window, wm events.WindowMetric
 		d := g.det[i]
 		switch metric {
 		case MetricRevenue:
+			if wm.CompletedOrders < m.cfg.MinOrders {
+				continue
+			}
 			s = d.Observe(w.Start, float64(wm.Revenue))
 		case MetricOrders:
 			s = d.Observe(w.Start, float64(wm.Orders))
 		case MetricAverageOrderValue:
-			if wm.CompletedOrders == 0 {
-				continue // no order, no average: no information
+			if wm.CompletedOrders < m.cfg.MinOrders {
+				continue
 			}
 			s = d.Observe(w.Start, float64(wm.AverageOrderValue()))
 		case MetricUniqueCustomers:
 			s = d.Observe(w.Start, float64(wm.UniqueCustomers))
 		case MetricCancellationRate:
+			if wm.CompletedOrders+wm.CancelledOrders < m.cfg.MinRateTrials {
+				continue
+			}
 			s = d.ObserveRate(w.Start, wm.CancelledOrders, wm.CompletedOrders+wm.CancelledOrders)
 		}
 		if in, ok := g.life[i].Step(w, s, closedAt); ok {
