@@ -28,10 +28,11 @@ type MonitorConfig struct {
 	// Texter writes messages; nil means DefaultTexter in Detector.Location.
 	Texter Texter
 	// MinOrders is the fewest completed orders a window needs before its
-	// revenue and average order value are scored. Below it, one basket
-	// decides the figure: a $900 order in an hour of two orders is not an
-	// anomaly of the shop. (Drops to few orders are still caught by the
-	// orders metric, which is count-aware.) Default 10.
+	// average order value is scored, and before its revenue is scored
+	// unless the series usually has that many. Below it, one basket decides
+	// the figure: a $900 order in an hour of two orders is not an anomaly of
+	// the shop; but revenue collapsing in an hour that usually has 40
+	// orders is. Default 10.
 	MinOrders int64
 	// MinRateTrials is the fewest completed plus cancelled orders a window
 	// needs before its cancellation rate is scored: 1 cancelled of 1 is not
@@ -81,6 +82,10 @@ type group struct {
 	key  groupKey
 	det  [len(metricOrder)]*Detector
 	life [len(metricOrder)]*Lifecycle
+	// volume is an exponentially weighted mean of completed orders per
+	// window (weight 1/8), the series' usual volume for the revenue gate.
+	volume float64
+	seen   bool
 }
 
 // NewMonitor validates cfg and returns an empty Monitor.
@@ -113,13 +118,19 @@ func (m *Monitor) Evicted() uint64 { return m.evicted }
 // tenant's series in different currencies never share an id.
 func (m *Monitor) Observe(tenant string, w events.Window, wm events.WindowMetrics, closedAt time.Time) []events.Insight {
 	g := m.group(groupKey{tenant, w.Size, wm.Currency})
+	busy := g.seen && g.volume >= float64(m.cfg.MinOrders)
+	if g.seen {
+		g.volume += (float64(wm.CompletedOrders) - g.volume) / 8
+	} else {
+		g.volume, g.seen = float64(wm.CompletedOrders), true
+	}
 	var out []events.Insight
 	for i, metric := range metricOrder {
 		var s Score
 		d := g.det[i]
 		switch metric {
 		case MetricRevenue:
-			if wm.CompletedOrders < m.cfg.MinOrders {
+			if wm.CompletedOrders < m.cfg.MinOrders && !busy {
 				continue
 			}
 			s = d.Observe(w.Start, float64(wm.Revenue))
