@@ -103,7 +103,9 @@
 //   - Only unknown fields are per-row errors; a bad value fails the whole
 //     request with 500, which we retry and then nack. Real BigQuery reports
 //     it per row ("invalid"), which we dead-letter.
-//   - Partitioning and clustering are accepted as metadata only.
+//   - Partitioning and clustering are accepted as metadata only, and so is
+//     a schema patch: Init's additive column upgrade changes the emulator's
+//     metadata but not its storage, so it is untested here.
 //
 // # Embedded default
 //

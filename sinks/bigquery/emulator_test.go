@@ -2,167 +2,25 @@ package bigquery
 
 import (
 	"context"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
-	"time"
 
 	"cloud.google.com/go/bigquery"
 	"github.com/rs/zerolog"
+
+	"github.com/olympus-cloud/pulse/sinks/bigquery/internal/bqemu"
 )
 
-const testProject = "pulse-test"
+type emulator struct{ *bqemu.Emulator }
 
-// emulator is a goccy/bigquery-emulator process started by a test.
-type emulator struct {
-	bin, db          string
-	port, grpcPort   int
-	cmd              *exec.Cmd
-	exited           chan struct{}
-	URL              string
-	project, dataset string
+func startEmulator(t testing.TB, dataset string) emulator {
+	return emulator{bqemu.Start(t, dataset)}
 }
 
-// emulatorBinary finds the emulator: $PULSE_BIGQUERY_EMULATOR, else
-// <repo>/bin/bigquery-emulator. Without one the test is skipped, unless
-// PULSE_REQUIRE_SERVICES=1 makes that a failure.
-func emulatorBinary(t testing.TB) string {
-	t.Helper()
-	bin := os.Getenv("PULSE_BIGQUERY_EMULATOR")
-	if bin == "" {
-		if root, err := repoRoot(); err == nil {
-			bin = filepath.Join(root, "bin", "bigquery-emulator")
-		}
-	}
-	if st, err := os.Stat(bin); err == nil && !st.IsDir() {
-		return bin
-	}
-	msg := "BigQuery emulator not found: set PULSE_BIGQUERY_EMULATOR or build bin/bigquery-emulator (cd tools/bigquery-emulator && go build -o ../../bin/bigquery-emulator github.com/goccy/bigquery-emulator/cmd/bigquery-emulator)"
-	if os.Getenv("PULSE_REQUIRE_SERVICES") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+func (e emulator) config() Config {
+	return Config{Project: e.Project, Dataset: e.Dataset, Endpoint: e.URL}
 }
 
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "events")); err == nil {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startEmulator starts an emulator on free ports with a file database (so
-// it can be stopped and restarted without losing rows) and waits until it
-// answers.
-func startEmulator(t testing.TB, dataset string) *emulator {
-	t.Helper()
-	e := &emulator{
-		bin:      emulatorBinary(t),
-		db:       filepath.Join(t.TempDir(), "bq.db"),
-		port:     freePort(t),
-		grpcPort: freePort(t),
-		project:  testProject,
-		dataset:  dataset,
-	}
-	e.URL = "http://127.0.0.1:" + strconv.Itoa(e.port)
-	e.start(t)
-	t.Cleanup(func() {
-		e.stop()
-		if t.Failed() {
-			if b, err := os.ReadFile(e.db + ".log"); err == nil {
-				t.Logf("emulator log (tail):\n%s", tail(b, 4000))
-			}
-		}
-	})
-	return e
-}
-
-func (e *emulator) start(t testing.TB) {
-	t.Helper()
-	e.cmd = exec.Command(e.bin, "--project", e.project, "--dataset", e.dataset,
-		"--host", "127.0.0.1", "--port", strconv.Itoa(e.port), "--grpc-port", strconv.Itoa(e.grpcPort),
-		"--database", e.db)
-	logf, err := os.OpenFile(e.db+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.cmd.Stdout = logf
-	e.cmd.Stderr = logf
-	if err := e.cmd.Start(); err != nil {
-		t.Fatalf("start emulator: %v", err)
-	}
-	e.exited = make(chan struct{})
-	go func(c *exec.Cmd, done chan struct{}) {
-		_ = c.Wait() // exit status of a killed emulator is expected noise
-		logf.Close()
-		close(done)
-	}(e.cmd, e.exited)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(e.URL + "/projects/" + e.project + "/datasets")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-e.exited:
-			t.Fatal("emulator exited during start")
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("emulator not ready after 60s")
-		}
-	}
-}
-
-// stop kills the emulator and waits for it to exit.
-func (e *emulator) stop() {
-	if e.cmd == nil || e.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-e.exited:
-		return
-	default:
-	}
-	_ = e.cmd.Process.Kill() // may race with a natural exit; Wait reports it
-	<-e.exited
-}
-
-func (e *emulator) config() Config {
-	return Config{Project: e.project, Dataset: e.dataset, Endpoint: e.URL}
-}
-
-func (e *emulator) client(t testing.TB) *bigquery.Client {
+func (e emulator) client(t testing.TB) *bigquery.Client {
 	t.Helper()
 	c, err := NewClient(context.Background(), e.config())
 	if err != nil {
@@ -172,16 +30,4 @@ func (e *emulator) client(t testing.TB) *bigquery.Client {
 	return c
 }
 
-func testLogger(t testing.TB) zerolog.Logger {
-	if testing.Verbose() {
-		return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	}
-	return zerolog.Nop()
-}
-
-func tail(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[len(b)-n:]
-	}
-	return b
-}
+func testLogger(t testing.TB) zerolog.Logger { return bqemu.Logger(t) }

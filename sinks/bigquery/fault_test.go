@@ -128,12 +128,12 @@ func TestEmulatorOutage(t *testing.T) {
 	}()
 
 	waitFor(t, func() bool { return acked.Load() >= int64(len(deliveries)/4) })
-	e.stop()
+	e.Stop()
 	failuresAtStop := proxy.failures.Load()
 	// Wait until writes have hit the outage, then bring it back.
 	waitFor(t, func() bool { return proxy.failures.Load() >= failuresAtStop+3 })
 	proxy.loseNext.Store(3)
-	e.start(t)
+	e.Restart(t)
 
 	if err := <-done; err != nil {
 		t.Fatalf("a write failed instead of riding out the outage: %v", err)
