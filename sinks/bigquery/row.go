@@ -16,11 +16,24 @@ const (
 	TableInsights      = "insights"
 )
 
-// OrderMeta is what the transport knows about an order event.
-type OrderMeta struct {
-	PublishTime time.Time // zero: unknown (written as NULL)
-	IngestedAt  time.Time // when Pulse received the message
-	MessageID   string    // Pub/Sub message id; empty: NULL
+// OrderMeta is what the transport knows about an order event: PublishTime
+// (zero: unknown, written as NULL), IngestedAt (when Pulse received the
+// message) and MessageID (Pub/Sub message id; empty: NULL).
+//
+// It is an alias of an unnamed struct on purpose: processors/ may not import
+// sinks/, and with the alias it can declare the identical type itself,
+//
+//	type orderMeta = struct {
+//		PublishTime time.Time
+//		IngestedAt  time.Time
+//		MessageID   string
+//	}
+//
+// and a Writer satisfies its interface directly, with no adapter.
+type OrderMeta = struct {
+	PublishTime time.Time
+	IngestedAt  time.Time
+	MessageID   string
 }
 
 // Row is one encoded table row, the same for insertAll and NDJSON files.
