@@ -45,7 +45,8 @@
 // Both were weighed; the Writer's transport is one small interface
 // (inserter), so the choice can be revisited without touching callers.
 //
-//   - Cost per row. insertAll bills every row as at least 1 KB at $0.01 per
+//   - Cost per row (list prices when written; check current pricing).
+//     insertAll bills every row as at least 1 KB at $0.01 per
 //     200 MB: $0.05 per million rows. The Storage Write API bills actual
 //     bytes (our order rows are about 0.4-0.6 KB) at $0.025 per GB after
 //     2 TiB free each month: free up to roughly four billion rows a month,
@@ -56,12 +57,16 @@
 //   - Throughput. Both exceed Pulse's needs by orders of magnitude: the
 //     ingest path is bounded by the Pub/Sub client (about 10 µs CPU per
 //     message, FACTS.md) and by an ordering key's 3,000 orders/s. Measured
-//     here (2 shared cores): our encoder 3.8 µs and 29 allocations per
-//     order row; encoder plus batcher 4.8 µs per row with 128 concurrent
-//     callers; the client's JSON encoding of a 500-row insertAll request
-//     adds about 20 µs per row (encoding/json over maps), which is the one
-//     place Storage Write (protobuf) would be cheaper in CPU too. Into the
-//     emulator, about 1,700 rows/s (its SQLite commit per request bounds it).
+//     here (go test -bench, 2 shared cores under load, 3 runs): our encoder
+//     3.9-4.5 µs, 1.6 KB and 29 allocations per order row; encoder plus
+//     batcher plus per-caller hand-off 5-8 µs, 1.8 KB, 33 allocations per row
+//     with 128 concurrent callers (the batcher alone about 1 µs, 168 B, 3
+//     allocations); building and JSON-encoding a 500-row insertAll request
+//     the way the client does costs 17-20 µs per row in all, so about
+//     14 µs is the client's encoding/json over maps, the one place Storage
+//     Write (protobuf) would also be cheaper in CPU. Into the emulator
+//     through the real client: 1,500-2,000 rows/s (its SQLite commit per
+//     request bounds it).
 //   - Failure semantics. insertAll is a stateless request with per-row
 //     errors by index: each row maps to its own message (dead-letter or
 //     nack), and a retry after an ambiguous failure is safe because

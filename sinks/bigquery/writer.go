@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/bigquery"
@@ -23,6 +24,7 @@ type Writer struct {
 	now     func() time.Time
 	tables  map[string]*batch.Batcher[*Row]
 	counter counters
+	closed  sync.Once
 }
 
 // New validates cfg, dials BigQuery and starts the batchers. It does not
@@ -98,11 +100,13 @@ func (w *Writer) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("close %s batcher: %w", t.Name, err))
 		}
 	}
-	if w.client != nil {
-		if err := w.client.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close bigquery client: %w", err))
+	w.closed.Do(func() {
+		if w.client != nil {
+			if err := w.client.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close bigquery client: %w", err))
+			}
 		}
-	}
+	})
 	return errors.Join(errs...)
 }
 
