@@ -185,17 +185,6 @@ func TestSubmitContextCancelled(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func BenchmarkSubmit(b *testing.B) {
 	bt := New(Policy{MaxRows: 32, MaxBytes: 5 << 20, MaxAge: time.Millisecond, Workers: 2}, func(context.Context, []int) []error { return nil })
 	defer bt.Close(context.Background())

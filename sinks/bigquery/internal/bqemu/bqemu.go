@@ -31,6 +31,9 @@ type Emulator struct {
 // PULSE_REQUIRE_SERVICES=1 makes that a failure.
 func Binary(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("BigQuery emulator tests skipped in -short mode")
+	}
 	bin := os.Getenv("PULSE_BIGQUERY_EMULATOR")
 	if bin == "" {
 		if root, err := repoRoot(); err == nil {
