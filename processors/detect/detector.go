@@ -95,8 +95,13 @@ func (s Score) direction() float64 {
 type Detector struct {
 	cfg Config
 
-	n        int  // valid points observed
-	vals     ring // cleaned values: plain level and spread
+	n    int  // valid points observed
+	vals ring // cleaned values: plain level and spread
+	// Means (ObserveMean): each value is the mean of w draws; weights
+	// holds w per entry of vals, weight the current point's.
+	means    bool
+	weights  ring
+	weight   float64
 	scratch  []float64
 	plainFit fitness
 	// seasonal candidates: daily and weekly, in identity units and (for
@@ -165,6 +170,24 @@ func (d *Detector) Observe(at time.Time, v float64) Score {
 	return d.observe(at, v, -1)
 }
 
+// ObserveMean scores the mean of n draws (average order value over n
+// completed orders). Its spread is a per-draw spread over √n: the per-draw
+// spread is the robust spread of past residuals scaled by √n each, so an
+// hour of 3 orders is judged by the noise 3 orders have and an hour of 300
+// by theirs. A series observed this way has no seasonal models (a mean of
+// draws has no daily cycle worth the noise) and no count test. n ≤ 0
+// carries no information and leaves the state alone.
+func (d *Detector) ObserveMean(at time.Time, mean float64, n int64) Score {
+	if n <= 0 {
+		return Score{At: at, Method: d.cfg.Method, threshold: d.cfg.Threshold}
+	}
+	if !d.means {
+		d.means, d.weights = true, newRing(d.cfg.History)
+	}
+	d.weight = float64(n)
+	return d.observe(at, mean, -1)
+}
+
 // ObserveRate scores a rate of k events out of n trials (cancelled out of
 // completed+cancelled orders). Its score is bounded by an exact binomial
 // test, so 1 cancellation of 2 orders does not page. n = 0 carries no
@@ -177,6 +200,9 @@ func (d *Detector) ObserveRate(at time.Time, k, n int64) Score {
 }
 
 func (d *Detector) seasonalAllowed() bool {
+	if d.means {
+		return false
+	}
 	switch d.cfg.Method {
 	case MethodAuto, MethodSeasonal, MethodPoisson:
 		return true
@@ -184,15 +210,21 @@ func (d *Detector) seasonalAllowed() bool {
 	return false
 }
 
-func (d *Detector) observe(at time.Time, v, trials float64) Score {
+func (d *Detector) observe(at time.Time, v, trials float64) (s Score) {
 	cfg := &d.cfg
-	s := Score{At: at, Value: v, Method: cfg.Method, threshold: cfg.Threshold}
+	s = Score{At: at, Value: v, Method: cfg.Method, threshold: cfg.Threshold}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return s
 	}
 	s.Valid = true
+	if d.means {
+		// Means of order values are right-skewed (one big basket in
+		// three): they are judged in log units and reported in the data's.
+		v = math.Log(math.Max(v, 1))
+		defer d.meanUnits(&s)
+	}
 	d.trackStep(at)
-	if trials < 0 && !isCount(v) {
+	if trials < 0 && (d.means || !isCount(v)) {
 		d.integers = false
 	}
 	if v < 0 && d.nonNeg {
@@ -213,6 +245,9 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 			plainC, plainS = meanStd(d.vals.values())
 		} else {
 			plainC, plainS = robustCentreSpread(d.vals.values(), d.scratch)
+		}
+		if d.means {
+			plainS = math.Max(weightedSpread(d.vals.values(), d.weights.values(), plainC, d.scratch)/math.Sqrt(d.weight), d.cfg.MinRelSpread)
 		}
 		plainS *= math.Sqrt(1 + 1/float64(d.vals.len())) // prediction, not in-sample, spread
 		plainS = d.floorSpread(plainS, plainC)
@@ -287,6 +322,9 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 		d.plainFit.add((xc-plainC)/plainS, math.Log(plainS))
 	}
 	d.vals.push(xc)
+	if d.means {
+		d.weights.push(d.weight)
+	}
 	// While a point is anomalous, or a run of points is, the seasonal
 	// models hold still (they learn their own prediction): even clipped
 	// values leak a shift into the level and profile within a day, so it
@@ -314,6 +352,17 @@ func (d *Detector) observe(at time.Time, v, trials float64) Score {
 		s.Returned = d.back.step(d, returning)
 	}
 	return s
+}
+
+// meanUnits turns a score of a mean, computed in log units, back into the
+// data's units.
+func (d *Detector) meanUnits(s *Score) {
+	if s.History == 0 {
+		return
+	}
+	c, sp := s.Expected, s.Spread
+	s.Expected, s.Spread = math.Exp(c), (math.Exp(c+sp)-math.Exp(c-sp))/2
+	s.Band = events.Band{Low: math.Exp(s.Band.Low), High: math.Exp(s.Band.High)}
 }
 
 // runBar is the |Sustained| at which a run alerts: RunCritical, by
@@ -350,12 +399,22 @@ func (d *Detector) startModels() {
 	h := d.cfg.History
 	d.models = append(d.models, newSeasonal(false, h, false, 0), newSeasonal(true, h, false, 0))
 	if d.nonNeg {
-		c, _ := robustCentreSpread(d.vals.values(), d.scratch)
-		c *= 0.1
+		typical, _ := robustCentreSpread(d.vals.values(), d.scratch)
+		c := 0.1 * typical
 		if d.integers {
 			c = math.Max(c, 1)
 		}
-		if c > 0 {
+		switch {
+		case d.integers && (d.cfg.Counts || d.cfg.Method == MethodPoisson || typical < maxAutoCount):
+			// Counts: Anscombe units, where Poisson noise has unit
+			// variance at every level. log(x+c) squeezes a night-time
+			// spike of 11 orders where 3 were expected into 2 standard
+			// deviations, and its back-transformed mean is low at small
+			// counts (a geometric mean).
+			dy, wk := newSeasonal(false, h, false, 0), newSeasonal(true, h, false, 0)
+			dy.sqrtT, wk.sqrtT = true, true
+			d.models = append(d.models, dy, wk)
+		case c > 0:
 			d.models = append(d.models, newSeasonal(false, h, true, c), newSeasonal(true, h, true, c))
 		}
 		mul := newSeasonal(false, h, false, 0)
@@ -365,12 +424,17 @@ func (d *Detector) startModels() {
 	d.preds = make([]candidate, len(d.models))
 }
 
+// maxAutoCount is the typical value below which integer data are taken for
+// event counts when choosing model units; larger integers are more likely
+// amounts in minor units (money), whose noise is not Poisson.
+const maxAutoCount = 1000
+
 // dropLogModels removes the log-unit and multiplicative models when a
 // negative value shows the data are not a quantity.
 func (d *Detector) dropLogModels() {
 	kept := d.models[:0]
 	for _, m := range d.models {
-		if !m.logT && !m.mulDow {
+		if !m.logT && !m.mulDow && !m.sqrtT {
 			kept = append(kept, m)
 		}
 	}

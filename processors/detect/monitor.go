@@ -28,22 +28,27 @@ type MonitorConfig struct {
 	// Texter writes messages; nil means DefaultTexter in Detector.Location.
 	Texter Texter
 	// MinOrders is the fewest completed orders a window needs before its
-	// average order value is scored, and before its revenue is scored
-	// unless the series usually has that many. Below it, one basket decides
-	// the figure: a $900 order in an hour of two orders is not an anomaly of
-	// the shop; but revenue collapsing in an hour that usually has 40
-	// orders is. Default 10.
+	// revenue is scored, unless the series usually has that many. Below
+	// it, one basket decides the figure: a $900 order in an hour of two
+	// orders is not an anomaly of the shop; but revenue collapsing in an
+	// hour that usually has 40 orders is. Default 10.
 	MinOrders int64
 	// MinRateTrials is the fewest completed plus cancelled orders a window
 	// needs before its cancellation rate is scored: 1 cancelled of 1 is not
 	// a 100% cancellation rate worth waking anyone for. Default 20.
 	MinRateTrials int64
+	// MinMeanOrders is the fewest completed orders a window needs before
+	// its average order value is scored (default 3). AOV is scored as a
+	// mean of that many orders (Detector.ObserveMean), so one big basket in
+	// an hour of three is judged by the spread three orders have.
+	MinMeanOrders int64
 }
 
 // Defaults of MonitorConfig's volume gates.
 const (
 	DefaultMinOrders     = 10
 	DefaultMinRateTrials = 20
+	DefaultMinMeanOrders = 3
 )
 
 // Validate reports every problem at once.
@@ -54,7 +59,7 @@ func (c MonitorConfig) Validate() error {
 			errs = append(errs, fmt.Errorf("metric %s: %w", m, err))
 		}
 	}
-	if c.MinOrders < 0 || c.MinRateTrials < 0 {
+	if c.MinOrders < 0 || c.MinRateTrials < 0 || c.MinMeanOrders < 0 {
 		errs = append(errs, errors.New("volume gates must not be negative"))
 	}
 	if c.MaxSeries < 0 {
@@ -99,6 +104,9 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if cfg.MinOrders == 0 {
 		cfg.MinOrders = DefaultMinOrders
 	}
+	if cfg.MinMeanOrders == 0 {
+		cfg.MinMeanOrders = DefaultMinMeanOrders
+	}
 	if cfg.MinRateTrials == 0 {
 		cfg.MinRateTrials = DefaultMinRateTrials
 	}
@@ -137,10 +145,10 @@ func (m *Monitor) Observe(tenant string, w events.Window, wm events.WindowMetric
 		case MetricOrders:
 			s = d.Observe(w.Start, float64(wm.Orders))
 		case MetricAverageOrderValue:
-			if wm.CompletedOrders < m.cfg.MinOrders {
+			if wm.CompletedOrders < m.cfg.MinMeanOrders {
 				continue
 			}
-			s = d.Observe(w.Start, float64(wm.AverageOrderValue()))
+			s = d.ObserveMean(w.Start, float64(wm.AverageOrderValue()), wm.CompletedOrders)
 		case MetricUniqueCustomers:
 			s = d.Observe(w.Start, float64(wm.UniqueCustomers))
 		case MetricCancellationRate:

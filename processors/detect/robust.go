@@ -87,6 +87,19 @@ func robustCentreSpread(vals, scratch []float64) (centre, spread float64) {
 	return centre, math.Max(madToSigma*mad, meanAbsToSigma*sumAbs/float64(len(vals)))
 }
 
+// weightedSpread is the robust per-draw spread of means vals of weights
+// draws around centre: deviations scaled by √weight, as robustCentreSpread.
+func weightedSpread(vals, weights []float64, centre float64, scratch []float64) float64 {
+	s := scratch[:len(vals)]
+	var sumAbs float64
+	for i, v := range vals {
+		d := math.Abs(v-centre) * math.Sqrt(weights[i])
+		s[i] = d
+		sumAbs += d
+	}
+	return math.Max(madToSigma*median(s), meanAbsToSigma*sumAbs/float64(len(vals)))
+}
+
 // meanStd returns the mean and sample standard deviation of vals.
 func meanStd(vals []float64) (mean, std float64) {
 	n := float64(len(vals))
