@@ -159,8 +159,8 @@ func (r recState) Apply(o *events.Order, _ time.Time) error {
 	*r.applied = append(*r.applied, o.TenantID)
 	return nil
 }
-func (r recState) Advance(time.Time) { *r.advanced++ }
-func (r recState) Flush(time.Time)   { *r.flushed = true }
+func (r recState) Advance(time.Time) error { *r.advanced++; return nil }
+func (r recState) Flush(time.Time) error   { *r.flushed = true; return nil }
 
 func TestShardsOwnTenantsAndDrainOnClose(t *testing.T) {
 	const n = 4

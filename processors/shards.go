@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/olympus-cloud/pulse/events"
 )
 
@@ -17,10 +19,11 @@ type ShardState interface {
 	// Apply applies one valid order. An error is reported to the message's
 	// handler (which nacks it unless the error is permanent).
 	Apply(o *events.Order, now time.Time) error
-	// Advance lets processing time pass: idle tenants' windows close.
-	Advance(now time.Time)
+	// Advance lets processing time pass: idle tenants' windows close. An
+	// error (a remote store failing) is logged; the next tick retries.
+	Advance(now time.Time) error
 	// Flush is called once at shutdown, after the last Apply.
-	Flush(now time.Time)
+	Flush(now time.Time) error
 }
 
 // ShardsConfig sizes the shard pool. The zero value is usable.
@@ -33,6 +36,8 @@ type ShardsConfig struct {
 	TickInterval time.Duration
 	// Now is the processing-time clock. Default time.Now.
 	Now func() time.Time
+	// Log receives shard errors. Default: discarded.
+	Log zerolog.Logger
 }
 
 func (c ShardsConfig) withDefaults() ShardsConfig {
@@ -130,7 +135,9 @@ func (s *Shards) run(q chan *request, st ShardState) {
 		select {
 		case r, ok := <-q:
 			if !ok {
-				st.Flush(s.cfg.Now())
+				if err := st.Flush(s.cfg.Now()); err != nil {
+					s.cfg.Log.Error().Err(err).Msg("flush shard")
+				}
 				return
 			}
 			err := st.Apply(r.order, s.cfg.Now())
@@ -139,7 +146,9 @@ func (s *Shards) run(q chan *request, st ShardState) {
 			}
 			r.done <- err
 		case <-tick.C:
-			st.Advance(s.cfg.Now())
+			if err := st.Advance(s.cfg.Now()); err != nil {
+				s.cfg.Log.Error().Err(err).Msg("advance shard")
+			}
 		}
 	}
 }

@@ -102,13 +102,9 @@ func (s *WindowState) Engine() *windows.Engine { return s.engine }
 // row is written, and retrying cannot make room. Any other error (a remote
 // store failing) is returned so the message is redelivered.
 func (s *WindowState) Apply(o *events.Order, now time.Time) error {
-	res, err := s.engine.Apply(o, now)
+	_, err := s.ApplyOrder(o, now)
 	switch {
 	case err == nil:
-		if !res.Duplicate {
-			s.emitResults(s.biz.ObserveOrder(o, now))
-			s.rec.Observe(o)
-		}
 	case errors.Is(err, windows.ErrTooManyTenants), errors.Is(err, windows.ErrTooManyWindows), errors.Is(err, windows.ErrInvalidEvent):
 		s.stats.capRejected.Add(1)
 		s.log.Warn().Str("tenant_id", o.TenantID).Str("event_id", o.EventID).Err(err).Msg("event not windowed")
@@ -119,11 +115,26 @@ func (s *WindowState) Apply(o *events.Order, now time.Time) error {
 	return nil
 }
 
+// ApplyOrder applies one order to the windows and, unless it is a
+// duplicate, to the analytics and the recommendations, and says what the
+// windows did with it.
+func (s *WindowState) ApplyOrder(o *events.Order, now time.Time) (windows.ApplyResult, error) {
+	res, err := s.engine.Apply(o, now)
+	if err == nil && !res.Duplicate {
+		s.emitResults(s.biz.ObserveOrder(o, now))
+		s.rec.Observe(o)
+	}
+	return res, err
+}
+
+// Stats are the windows engine's counters.
+func (s *WindowState) Stats() windows.Stats { return s.engine.Stats() }
+
 // Advance closes what processing time now allows and scores the closes.
-func (s *WindowState) Advance(now time.Time) {
+func (s *WindowState) Advance(now time.Time) error {
 	s.now = now
 	if err := s.engine.Advance(now, s.closed); err != nil {
-		s.log.Error().Err(err).Msg("advance windows")
+		return fmt.Errorf("advance windows: %w", err)
 	}
 	// Customers drift into At_Risk by silence, not by an order: sweep once
 	// an hour of processing time.
@@ -139,17 +150,16 @@ func (s *WindowState) Advance(now time.Time) {
 			}
 		}
 	}
+	return nil
 }
 
 // Flush emits every open window when FlushOnClose is set.
-func (s *WindowState) Flush(now time.Time) {
+func (s *WindowState) Flush(now time.Time) error {
 	if !s.cfg.FlushOnClose {
-		return
+		return nil
 	}
 	s.now = now
-	if err := s.engine.Flush(s.closed); err != nil {
-		s.log.Error().Err(err).Msg("flush windows")
-	}
+	return s.engine.Flush(s.closed)
 }
 
 func (s *WindowState) closed(c windows.Closed) {

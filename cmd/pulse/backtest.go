@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/processors"
+	"github.com/olympus-cloud/pulse/processors/detect"
 	"github.com/olympus-cloud/pulse/windows"
 	"github.com/olympus-cloud/pulse/windows/backtest"
 )
@@ -21,7 +23,11 @@ type BacktestCmd struct {
 	AllowedLateness   time.Duration `name:"allowed-lateness" default:"0s" help:"How long a window stays open after the watermark passed its end."`
 	CorrectionHorizon time.Duration `name:"correction-horizon" default:"24h" help:"How long a closed window takes late events as corrections."`
 	IdleTimeout       time.Duration `name:"idle-timeout" default:"2m" help:"Close a tenant's windows after this much silence (event-time clock of the file)."`
-	Zone              string        `name:"zone" default:"UTC" help:"Time zone of calendar-day windows."`
+	Zone              string        `name:"zone" default:"UTC" help:"Time zone of calendar-day windows and seasonal baselines."`
+	DetectSizes       []string      `name:"detect-sizes" default:"1h,1d" help:"Window sizes scored by the anomaly detectors."`
+	DetectThreshold   float64       `name:"detect-threshold" default:"2.5" help:"Warning threshold (standard deviations)."`
+	DetectCritical    float64       `name:"detect-critical" default:"4" help:"Critical threshold (standard deviations)."`
+	WindowsOnly       bool          `name:"windows-only" help:"Write only window insights (no detectors, analytics or recommendations)."`
 	MaxInvalidLogged  int           `name:"max-invalid-logged" default:"1000" help:"Log at most this many invalid lines one by one (all are counted)."`
 }
 
@@ -60,6 +66,24 @@ func (c *BacktestCmd) Run(g *Globals) error {
 				g.Log.Warn().Int("line", line).Str("reason", string(reason)).Err(err).Msg("invalid line")
 			}
 		},
+	}
+	if !c.WindowsOnly {
+		// The same shard state as `pulse run`: windows, detectors,
+		// analytics and recommendations, flushed at the end of the file.
+		ws := processors.WindowStateConfig{
+			Windows: opts.Windows,
+			Detect: detect.MonitorConfig{Detector: detect.Config{
+				Threshold: c.DetectThreshold, Critical: c.DetectCritical, Location: zone,
+			}},
+			DetectSizes:  c.DetectSizes,
+			FlushOnClose: true,
+		}
+		if err := ws.Validate(); err != nil {
+			return fmt.Errorf("invalid configuration:\n%w", err)
+		}
+		opts.NewTarget = func(emit func(events.Insight)) (backtest.Target, error) {
+			return processors.NewWindowState(ws, emit, processors.NewStats(), g.Log)
+		}
 	}
 	rep, err := backtest.Run(g.Ctx, in, out, opts)
 	if err != nil {

@@ -29,9 +29,28 @@ import (
 	"github.com/olympus-cloud/pulse/windows"
 )
 
+// Target is what a run feeds: the windows engine itself by default, or a
+// richer owner of one (the processor's shard state, which adds detectors
+// and analytics and emits their insights too). Time is the run's clock.
+type Target interface {
+	ApplyOrder(o *events.Order, now time.Time) (windows.ApplyResult, error)
+	Advance(now time.Time) error
+	Flush(now time.Time) error
+	Stats() windows.Stats
+}
+
 // Options configure a run. The zero value uses the default windows.
 type Options struct {
 	Windows windows.Config
+	// MaxClockJump rejects, as occurred_in_future, an event more than this
+	// far ahead of every event before it. A history file has no publish
+	// times to judge "future" by, and one event dated years ahead would
+	// otherwise move the clock past every window and make the rest of the
+	// file late. Default 24h; negative disables the check.
+	MaxClockJump time.Duration
+	// NewTarget, when set, builds the target in place of a bare engine on
+	// Windows; it must send every insight it produces to emit, in order.
+	NewTarget func(emit func(events.Insight)) (Target, error)
 	// Invalid is called for every line that is not applied: a decode
 	// rejection (reason = its code) or an engine rejection (reason
 	// "rejected_by_windows"). Line numbers start at 1.
@@ -86,25 +105,33 @@ var decodeNow = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // Run reads in to the end, writing insights to out.
 func Run(ctx context.Context, in io.Reader, out io.Writer, o Options) (Report, error) {
 	rep := Report{Invalid: map[events.Reason]int{}}
-	e, err := windows.NewEngine(o.Windows)
-	if err != nil {
-		return rep, err
-	}
-	dec := events.NewDecoder(events.Limits{MaxAge: -1})
 	bw := bufio.NewWriterSize(out, 64<<10)
 	enc := json.NewEncoder(bw)
-	var clock time.Time
 	var writeErr error
-	emit := func(c windows.Closed) {
+	emit := func(in events.Insight) {
 		if writeErr != nil {
 			return
 		}
 		rep.Insights++
-		if c.Revision > 1 {
+		if in.Kind == events.KindWindowCorrection {
 			rep.Corrections++
 		}
-		writeErr = enc.Encode(c.Insight(clock))
+		writeErr = enc.Encode(in)
 	}
+	newTarget := o.NewTarget
+	if newTarget == nil {
+		newTarget = func(emit func(events.Insight)) (Target, error) { return NewEngineTarget(o.Windows, emit) }
+	}
+	e, err := newTarget(emit)
+	if err != nil {
+		return rep, err
+	}
+	dec := events.NewDecoder(events.Limits{MaxAge: -1})
+	jump := o.MaxClockJump
+	if jump == 0 {
+		jump = 24 * time.Hour
+	}
+	var clock time.Time
 	invalid := func(line int, reason events.Reason, err error) {
 		rep.Invalid[reason]++
 		if o.Invalid != nil {
@@ -139,10 +166,15 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, o Options) (Report, e
 					invalid(rep.Lines, reason, derr)
 					break
 				}
+				if !clock.IsZero() && jump > 0 && ord.OccurredAt.After(clock.Add(jump)) {
+					invalid(rep.Lines, events.ReasonFutureTimestamp,
+						fmt.Errorf("occurred_at %s is more than %s ahead of every earlier event", ord.OccurredAt.Format(time.RFC3339), jump))
+					break
+				}
 				if ord.OccurredAt.After(clock) {
 					clock = ord.OccurredAt
 				}
-				res, aerr := e.Apply(&ord, clock)
+				res, aerr := e.ApplyOrder(&ord, clock)
 				switch {
 				case res.Err != nil:
 					invalid(rep.Lines, ReasonRejectedByWindows, res.Err)
@@ -161,7 +193,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, o Options) (Report, e
 				}
 				if s := clock.Unix(); s != lastSecond {
 					lastSecond = s
-					if err := e.Advance(clock, emit); err != nil {
+					if err := e.Advance(clock); err != nil {
 						return rep, err
 					}
 				}
@@ -174,7 +206,7 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, o Options) (Report, e
 			break
 		}
 	}
-	if err := e.Flush(emit); err != nil {
+	if err := e.Flush(clock); err != nil {
 		return rep, err
 	}
 	if writeErr != nil {
@@ -183,6 +215,45 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, o Options) (Report, e
 	rep.Windows = e.Stats()
 	return rep, bw.Flush()
 }
+
+// EngineTarget is the default target: a bare windows engine whose closes
+// become window insights stamped with the run's clock.
+type EngineTarget struct {
+	e    *windows.Engine
+	emit func(events.Insight)
+	now  time.Time
+}
+
+// NewEngineTarget builds an engine on cfg that emits to emit.
+func NewEngineTarget(cfg windows.Config, emit func(events.Insight)) (*EngineTarget, error) {
+	e, err := windows.NewEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &EngineTarget{e: e, emit: emit}, nil
+}
+
+// ApplyOrder applies one order.
+func (t *EngineTarget) ApplyOrder(o *events.Order, now time.Time) (windows.ApplyResult, error) {
+	return t.e.Apply(o, now)
+}
+
+// Advance emits what now closes.
+func (t *EngineTarget) Advance(now time.Time) error {
+	t.now = now
+	return t.e.Advance(now, t.closed)
+}
+
+// Flush emits every open window.
+func (t *EngineTarget) Flush(now time.Time) error {
+	t.now = now
+	return t.e.Flush(t.closed)
+}
+
+// Stats are the engine's counters.
+func (t *EngineTarget) Stats() windows.Stats { return t.e.Stats() }
+
+func (t *EngineTarget) closed(c windows.Closed) { t.emit(c.Insight(t.now)) }
 
 // readLine returns the next line without its newline and how many bytes it
 // took (0 only at the end). A line longer than max is consumed and reported

@@ -125,3 +125,22 @@ func TestReadLineTooLong(t *testing.T) {
 		t.Fatalf("report %+v reasons %v", rep, reasons)
 	}
 }
+
+// An event dated far ahead of everything before it is rejected as
+// occurred_in_future instead of moving the clock past every window.
+func TestFutureJumpIsRejected(t *testing.T) {
+	line := func(id, at string) string {
+		return `{"schema_version":1,"event_id":"` + id + `","event_type":"order.created","tenant_id":"t1","order_id":"o` + id +
+			`","total_amount":"10.00","currency":"USD","occurred_at":"` + at + `"}` + "\n"
+	}
+	in := line("a", "2026-01-05T10:00:00Z") + line("b", "2031-01-01T00:00:00Z") + line("c", "2026-01-05T10:30:00Z") +
+		line("d", "2026-01-05T11:30:00Z")
+	var out strings.Builder
+	rep, err := Run(context.Background(), strings.NewReader(in), &out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Invalid[events.ReasonFutureTimestamp] != 1 || rep.Applied != 3 || rep.Dropped != 0 {
+		t.Fatalf("report %s: want the 2031 event rejected and the rest applied on time", rep.String())
+	}
+}
