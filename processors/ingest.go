@@ -20,29 +20,23 @@ type deadLetterPublisher interface {
 }
 
 // orderWriter durably records a valid order (the BigQuery orders table) and
-// returns once it is written. A *RejectedError means the sink refused the
-// row for good: the message is dead-lettered instead of retried.
+// returns once it is written. An error with a Permanent() method returning
+// true means the sink refused the row for good: the message is
+// dead-lettered instead of retried.
 type orderWriter interface {
 	WriteOrder(ctx context.Context, o *events.Order, d Delivery) error
 }
 
-// Delivery is what Pub/Sub said about a message.
-type Delivery struct {
-	MessageID   string
+// permanent is a sink error that retrying cannot fix.
+type permanent interface{ Permanent() bool }
+
+// Delivery is what Pub/Sub said about a message. It is an alias of an
+// unnamed struct so a sink can accept it without importing this package.
+type Delivery = struct {
 	PublishTime time.Time
-	ReceivedAt  time.Time
+	IngestedAt  time.Time
+	MessageID   string
 }
-
-// RejectedError is a sink's permanent refusal of one order.
-type RejectedError struct {
-	Reason string
-	Err    error
-}
-
-func (e *RejectedError) Error() string {
-	return "sink rejected row: " + e.Reason + ": " + e.Err.Error()
-}
-func (e *RejectedError) Unwrap() error { return e.Err }
 
 // applier applies a valid order to its tenant's state and returns once it
 // is applied.
@@ -109,7 +103,7 @@ func (in *Ingest) handle(msg *message.Message) error {
 		reason, _ := events.ReasonOf(err)
 		return in.deadLetter(ctx, msg, attrs, reason, err, now)
 	}
-	d := Delivery{MessageID: msg.UUID, ReceivedAt: now}
+	d := Delivery{MessageID: msg.UUID, IngestedAt: now}
 	if t, perr := time.Parse(time.RFC3339Nano, msg.Metadata.Get(metaPublishTime)); perr == nil {
 		d.PublishTime = t
 	}
@@ -127,8 +121,8 @@ func (in *Ingest) handle(msg *message.Message) error {
 	}
 	applyErr := in.state.Apply(ctx, &o)
 	wg.Wait()
-	var rejected *RejectedError
-	if errors.As(writeErr, &rejected) {
+	var p permanent
+	if errors.As(writeErr, &p) && p.Permanent() {
 		return in.deadLetter(ctx, msg, attrs, events.ReasonSinkRejected, writeErr, now)
 	}
 	if err := errors.Join(writeErr, applyErr); err != nil {

@@ -15,6 +15,11 @@ import (
 
 var testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
+type rowRefused struct{}
+
+func (rowRefused) Error() string   { return "invalid: field too long" }
+func (rowRefused) Permanent() bool { return true }
+
 type fakeDead struct {
 	mu   sync.Mutex
 	got  []events.DeadLetter
@@ -83,7 +88,7 @@ func newTestIngest(dead deadLetterPublisher, w orderWriter, st applier) (*Ingest
 }
 
 func TestIngestOutcomes(t *testing.T) {
-	permanent := &RejectedError{Reason: "invalid", Err: errors.New("field too long")}
+	permanent := rowRefused{}
 	cases := []struct {
 		name       string
 		msg        func(t *testing.T) *message.Message

@@ -29,7 +29,7 @@ type insightWriter interface {
 // OutputsConfig sizes the output stage. The zero value is usable.
 type OutputsConfig struct {
 	// Workers publish in parallel; one tenant's insights always go through
-	// the same worker, in order. Default 4.
+	// the same worker, in order. Default 16.
 	Workers int
 	// QueueSize bounds each worker's queue; a full queue blocks the shard
 	// that emits. Default 1024.
@@ -37,6 +37,10 @@ type OutputsConfig struct {
 	// MaxBackoff caps the wait between retries of a failed delivery.
 	// Default 10s. Retries go on until shutdown.
 	MaxBackoff time.Duration
+	// RowsInFlight bounds the row writes under way at once. A row write
+	// waits for its batch to flush (up to the batch age), so rows are written
+	// concurrently, off the publishing path. Default 1024.
+	RowsInFlight int
 }
 
 // Outputs delivers insights to the publisher and, when set, the writer,
@@ -50,6 +54,9 @@ type Outputs struct {
 	seed   maphash.Seed
 	queues []chan events.Insight
 	wg     sync.WaitGroup
+	// rowSlots bounds concurrent row writes; rowsWG waits for them.
+	rowSlots chan struct{}
+	rowsWG   sync.WaitGroup
 	ctx    context.Context
 	cancel context.CancelFunc
 	log    zerolog.Logger
@@ -71,7 +78,7 @@ type kindSeverity struct {
 // NewOutputs starts the workers. rows may be nil.
 func NewOutputs(cfg OutputsConfig, pub insightPublisher, rows insightWriter, log zerolog.Logger) *Outputs {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 4
+		cfg.Workers = 16
 	}
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = 1024
@@ -79,8 +86,12 @@ func NewOutputs(cfg OutputsConfig, pub insightPublisher, rows insightWriter, log
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 10 * time.Second
 	}
+	if cfg.RowsInFlight <= 0 {
+		cfg.RowsInFlight = 1024
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	o := &Outputs{cfg: cfg, pub: pub, rows: rows, seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, log: log}
+	o := &Outputs{cfg: cfg, pub: pub, rows: rows, seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, log: log,
+		rowSlots: make(chan struct{}, cfg.RowsInFlight)}
 	for range cfg.Workers {
 		q := make(chan events.Insight, cfg.QueueSize)
 		o.queues = append(o.queues, q)
@@ -114,31 +125,24 @@ func (o *Outputs) work(q chan events.Insight) {
 	}
 }
 
+// deliver publishes in (in order, per tenant), then hands its row write to
+// the bounded pool and tells the observers.
 func (o *Outputs) deliver(in events.Insight) {
-	steps := []func(context.Context, events.Insight) error{o.pub.Publish}
-	if o.rows != nil {
-		steps = append(steps, o.rows.WriteInsight)
+	if !o.retry(in, o.pub.Publish) {
+		return
 	}
-	for _, step := range steps {
-		wait := 50 * time.Millisecond
-		for {
-			err := step(o.ctx, in)
-			if err == nil {
-				break
-			}
-			if o.ctx.Err() != nil {
-				o.Lost.Add(1)
-				o.log.Error().Str("tenant_id", in.TenantID).Str("insight_id", in.InsightID).Err(err).Msg("insight lost at shutdown")
-				return
-			}
-			o.Retries.Add(1)
-			o.log.Warn().Str("tenant_id", in.TenantID).Str("insight_id", in.InsightID).Err(err).Dur("retry_in", wait).Msg("insight delivery failed")
-			select {
-			case <-time.After(wait/2 + rand.N(wait/2+1)):
-			case <-o.ctx.Done():
-			}
-			wait = min(2*wait, o.cfg.MaxBackoff)
+	if o.rows != nil {
+		select {
+		case o.rowSlots <- struct{}{}:
+		case <-o.ctx.Done():
+			o.Lost.Add(1)
+			return
 		}
+		o.rowsWG.Add(1)
+		go func() {
+			defer func() { <-o.rowSlots; o.rowsWG.Done() }()
+			o.retry(in, o.rows.WriteInsight)
+		}()
 	}
 	o.Published.Add(1)
 	c, _ := o.byKind.LoadOrStore(kindSeverity{in.Kind, in.Severity}, new(atomic.Int64))
@@ -148,6 +152,30 @@ func (o *Outputs) deliver(in events.Insight) {
 		f(in)
 	}
 	o.mu.RUnlock()
+}
+
+// retry runs step until it succeeds (true) or shutdown gives up (false,
+// counted lost), backing off exponentially with jitter between tries.
+func (o *Outputs) retry(in events.Insight, step func(context.Context, events.Insight) error) bool {
+	wait := 50 * time.Millisecond
+	for {
+		err := step(o.ctx, in)
+		if err == nil {
+			return true
+		}
+		if o.ctx.Err() != nil {
+			o.Lost.Add(1)
+			o.log.Error().Str("tenant_id", in.TenantID).Str("insight_id", in.InsightID).Err(err).Msg("insight lost at shutdown")
+			return false
+		}
+		o.Retries.Add(1)
+		o.log.Warn().Str("tenant_id", in.TenantID).Str("insight_id", in.InsightID).Err(err).Dur("retry_in", wait).Msg("insight delivery failed")
+		select {
+		case <-time.After(wait/2 + rand.N(wait/2+1)):
+		case <-o.ctx.Done():
+		}
+		wait = min(2*wait, o.cfg.MaxBackoff)
+	}
 }
 
 // PublishedBy returns delivered insights per kind and severity.
@@ -171,7 +199,7 @@ func (o *Outputs) Close(ctx context.Context) error {
 		close(q)
 	}
 	done := make(chan struct{})
-	go func() { o.wg.Wait(); close(done) }()
+	go func() { o.wg.Wait(); o.rowsWG.Wait(); close(done) }()
 	select {
 	case <-done:
 		o.cancel()

@@ -45,8 +45,6 @@ func (f BigQueryFlags) Config() bigquery.Config {
 }
 
 // rowSink is what both the BigQuery writer and the local file writer do.
-//
-//lint:ignore U1000 pulse run wires it in with the processor
 type rowSink interface {
 	WriteOrder(ctx context.Context, o *events.Order, m bigquery.OrderMeta) error
 	WriteInsight(ctx context.Context, in events.Insight) error
@@ -56,8 +54,6 @@ type rowSink interface {
 
 // openRowSink opens BigQuery when a project is configured, else the local
 // NDJSON writer.
-//
-//lint:ignore U1000 pulse run wires it in with the processor
 func openRowSink(ctx context.Context, f BigQueryFlags, log zerolog.Logger) (rowSink, error) {
 	if f.Project == "" {
 		return localfile.New(localfile.Config{Dir: f.DataDir, Batch: f.Config().Batch}, log)

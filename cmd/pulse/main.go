@@ -24,6 +24,7 @@ type CLI struct {
 	Backtest       BacktestCmd       `cmd:"" help:"Run an NDJSON event file through the windows (and detectors) offline."`
 	Detect         DetectCmd         `cmd:"" help:"Score a CSV series (timestamp,value) with the online detector; CSV out."`
 	Recommend      RecommendCmd      `cmd:"" help:"List the items bought with a SKU, offline from an NDJSON event file (bought-together by lift)."`
+	Ask            AskCmd            `cmd:"" help:"Answer a plain-language question about a tenant's metrics (\"revenue yesterday\", \"any anomalies today?\") from an NDJSON event file or a running pulse."`
 	Bq             BqCmd             `cmd:"" name:"bq" help:"BigQuery administration."`
 }
 

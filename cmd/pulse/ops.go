@@ -32,6 +32,7 @@ type opsServer struct {
 
 	mu     sync.Mutex
 	checks []readiness
+	app    http.Handler // the API and dashboard, when served here
 }
 
 func newOpsServer(addr string, withPprof bool, log zerolog.Logger) (*opsServer, error) {
@@ -55,6 +56,18 @@ func newOpsServer(addr string, withPprof bool, log zerolog.Logger) (*opsServer, 
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
+	// Everything else (the API under /v1, the dashboard at /) goes to the
+	// app handler once mounted; the probes stay unauthenticated.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		o.mu.Lock()
+		app := o.app
+		o.mu.Unlock()
+		if app == nil {
+			http.NotFound(w, r)
+			return
+		}
+		app.ServeHTTP(w, r)
+	})
 	o.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := o.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -67,6 +80,13 @@ func newOpsServer(addr string, withPprof bool, log zerolog.Logger) (*opsServer, 
 
 // Addr is the address the server listens on.
 func (o *opsServer) Addr() string { return o.ln.Addr().String() }
+
+// mount serves h for every path the probes do not own.
+func (o *opsServer) mount(h http.Handler) {
+	o.mu.Lock()
+	o.app = h
+	o.mu.Unlock()
+}
 
 func (o *opsServer) addCheck(name string, check func(ctx context.Context) error) {
 	o.mu.Lock()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/processors"
+	"github.com/olympus-cloud/pulse/processors/api"
 	"github.com/olympus-cloud/pulse/sinks/pubsub"
 )
 
@@ -32,6 +35,9 @@ type pipeline struct {
 
 	outputs *processors.Outputs
 	states  []*processors.WindowState
+	rows    rowSink
+	api     *api.Server
+	apiSrv  *http.Server
 
 	bg       sync.WaitGroup     // background loops (router, stats, generator)
 	stopBg   context.CancelFunc // stops the stats and generator loops
@@ -77,8 +83,14 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		Insights: p.conn.Topic(cfg.InsightsTopic, true),
 	}
 	p.topics = append(p.topics, insights.Metrics, insights.Insights)
-	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, nil, log)
+	if p.rows, err = openRowSink(ctx, cfg.BigQueryFlags, log); err != nil {
+		return nil, fmt.Errorf("row sink: %w", err)
+	}
+	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, p.rows, log)
 	wsCfg := cfg.windowState()
+	if err := p.startAPI(wsCfg.Detect.Detector.Location); err != nil {
+		return nil, err
+	}
 	states := make([]*processors.WindowState, cfg.Shards)
 	for i := range states {
 		if states[i], err = processors.NewWindowState(wsCfg, p.outputs.Emit, p.stats, log); err != nil {
@@ -90,7 +102,7 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		func(i int) processors.ShardState { return states[i] }, p.stats)
 	ingest := processors.NewIngest(processors.IngestConfig{Limits: events.Limits{
 		MaxItems: cfg.MaxItems, MaxAmount: cfg.MaxAmount, MaxClockSkew: cfg.MaxClockSkew, MaxAge: cfg.MaxAge,
-	}}, dead, nil, p.shards, p.stats, log)
+	}}, dead, p.rows, p.shards, p.stats, log)
 
 	var opts []option.ClientOption
 	if p.conn.Endpoint != "" {
@@ -145,6 +157,41 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	log.Info().Str("topic", cfg.OrdersTopic).Str("subscription", cfg.Subscription).
 		Int("streams", cfg.Streams).Int("shards", cfg.Shards).Msg("pulse running")
 	return p, nil
+}
+
+// startAPI builds the query API and dashboard, feeds it every delivered
+// insight, and serves it on --api-addr or next to the probes.
+func (p *pipeline) startAPI(zone *time.Location) error {
+	tokens, err := api.ParseTokens(p.cfg.APITokens)
+	if err != nil {
+		return fmt.Errorf("--api-tokens: %w", err)
+	}
+	if len(tokens) == 0 {
+		p.log.Warn().Msg("no API tokens configured (--api-tokens): every /v1 call will be refused")
+	}
+	p.api, err = api.New(api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Log: p.log})
+	if err != nil {
+		return err
+	}
+	p.outputs.Observe(p.api.Observe)
+	switch {
+	case p.cfg.APIAddr != "":
+		ln, err := net.Listen("tcp", p.cfg.APIAddr)
+		if err != nil {
+			return fmt.Errorf("api listen on %s: %w", p.cfg.APIAddr, err)
+		}
+		// No write timeout: it would cut the live stream.
+		p.apiSrv = &http.Server{Handler: p.api.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := p.apiSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				p.log.Error().Err(err).Msg("api server stopped")
+			}
+		}()
+		p.log.Info().Str("addr", ln.Addr().String()).Msg("api and dashboard listening")
+	case p.ops != nil:
+		p.ops.mount(p.api.Handler())
+	}
+	return nil
 }
 
 // startGenerator publishes generated traffic into the embedded server:
@@ -223,6 +270,9 @@ func (p *pipeline) shutdown() error {
 	if p.outputs != nil {
 		errs = append(errs, p.outputs.Close(ctx))
 	}
+	if p.rows != nil {
+		errs = append(errs, p.rows.Close(ctx))
+	}
 	p.bg.Wait()
 	errs = append(errs, p.closeOutputs())
 	byReason := zerolog.Dict()
@@ -238,6 +288,15 @@ func (p *pipeline) shutdown() error {
 }
 
 func (p *pipeline) closeOutputs() error {
+	if p.api != nil {
+		p.api.Close() // ends open streams, which would hold the servers' shutdown
+	}
+	if p.apiSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = p.apiSrv.Shutdown(ctx) // best effort: the API is read-only
+		cancel()
+		p.apiSrv = nil
+	}
 	if p.ops != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = p.ops.shutdown(ctx) // best effort: probes only

@@ -26,6 +26,8 @@ func testRunConfig(t *testing.T) *RunCmd {
 		Streams: 8, MaxOutstanding: 1000, Shards: 4, ShutdownTimeout: 20 * time.Second,
 		MaxClockSkew: 5 * time.Minute, MaxAge: 90 * 24 * time.Hour, MaxAmount: 10_000_000, MaxItems: 1000,
 		GenTenants: 20, GenSpeed: 3600, Generate: false, EmulatorHost: "", HTTPAddr: "127.0.0.1:0",
+		BigQueryFlags: BigQueryFlags{Dataset: "pulse", DataDir: t.TempDir(), MaxRows: 500, MaxAge: 200 * time.Millisecond},
+		APIRate:       10, APIBurst: 40,
 	}
 	t.Setenv("PUBSUB_EMULATOR_HOST", "")
 	if err := c.Validate(); err != nil {

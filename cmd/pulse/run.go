@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/olympus-cloud/pulse/processors"
+	"github.com/olympus-cloud/pulse/processors/api"
 	"github.com/olympus-cloud/pulse/processors/detect"
 	"github.com/olympus-cloud/pulse/windows"
 )
@@ -22,6 +23,13 @@ type RunCmd struct {
 	DeadLetterTopic string `name:"deadletter-topic" env:"PULSE_DEADLETTER_TOPIC" default:"orders-deadletter" help:"Topic for rejected input."`
 	InsightsTopic   string `name:"insights-topic" env:"PULSE_INSIGHTS_TOPIC" default:"insights" help:"Topic for anomaly insights."`
 	MetricsTopic    string `name:"metrics-topic" env:"PULSE_METRICS_TOPIC" default:"tenant-metrics" help:"Topic for closed windows (window.metrics)."`
+
+	BigQueryFlags
+
+	APITokens string  `name:"api-tokens" env:"PULSE_API_TOKENS" help:"API bearer tokens as name:sha256hex:tenant1|tenant2 or name:sha256hex:*, separated by ';' (hashes only: printf %s SECRET | sha256sum)."`
+	APIAddr   string  `name:"api-addr" env:"PULSE_API_ADDR" help:"Own address for /v1 and the dashboard (empty: served on --http-addr)."`
+	APIRate   float64 `name:"api-rate" env:"PULSE_API_RATE" default:"10" help:"Requests per second per API token."`
+	APIBurst  int     `name:"api-burst" env:"PULSE_API_BURST" default:"40" help:"Request burst per API token."`
 
 	HTTPAddr string `name:"http-addr" env:"PULSE_HTTP_ADDR" default:":8080" help:"Address of /healthz, /readyz and /metrics (empty disables)."`
 	Pprof    bool   `name:"pprof" env:"PULSE_PPROF" help:"Serve /debug/pprof on the HTTP address."`
@@ -83,6 +91,14 @@ func (c *RunCmd) Validate() error {
 	}
 	if c.DetectCritical < c.DetectThreshold {
 		errs = append(errs, fmt.Errorf("--detect-critical %g is below --detect-threshold %g", c.DetectCritical, c.DetectThreshold))
+	}
+	if _, err := api.ParseTokens(c.APITokens); err != nil {
+		errs = append(errs, fmt.Errorf("--api-tokens: %w", err))
+	}
+	if c.BigQueryFlags.Project != "" {
+		if err := c.BigQueryFlags.Config().Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := c.windowState().Validate(); err != nil {
 		errs = append(errs, err)

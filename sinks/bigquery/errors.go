@@ -28,6 +28,10 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("%s: %s row %s: %s", e.Reason, e.Table, e.InsertID, e.Detail)
 }
 
+// Permanent marks the refusal as final: the caller dead-letters the message
+// instead of retrying it.
+func (e *RowError) Permanent() bool { return true }
+
 func rejected(table, id, detail string) *RowError {
 	return &RowError{Table: table, InsertID: id, Reason: events.ReasonSinkRejected, Detail: detail}
 }
