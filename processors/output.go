@@ -57,9 +57,9 @@ type Outputs struct {
 	// rowSlots bounds concurrent row writes; rowsWG waits for them.
 	rowSlots chan struct{}
 	rowsWG   sync.WaitGroup
-	ctx    context.Context
-	cancel context.CancelFunc
-	log    zerolog.Logger
+	ctx      context.Context
+	cancel   context.CancelFunc
+	log      zerolog.Logger
 
 	mu        sync.RWMutex
 	observers []func(events.Insight)
