@@ -23,6 +23,22 @@ var ErrNoURL = errors.New("no postgres url")
 // a search_path parameter selects the schema of Pulse's tables) and checks
 // that the server answers.
 func Open(ctx context.Context, url string, log zerolog.Logger) (*Store, error) {
+	s, err := New(url, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.pool.Ping(ctx); err != nil {
+		s.Close()
+		cfg := s.pool.Config().ConnConfig
+		return nil, fmt.Errorf("postgres %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	return s, nil
+}
+
+// New makes a Store without connecting: connections are made on first use
+// and remade after failures, so a process can start while Postgres is down
+// and use it once it is back.
+func New(url string, log zerolog.Logger) (*Store, error) {
 	if url == "" {
 		return nil, ErrNoURL
 	}
@@ -31,13 +47,9 @@ func Open(ctx context.Context, url string, log zerolog.Logger) (*Store, error) {
 		// The parse error may echo the url, password included.
 		return nil, errors.New("parse postgres url: malformed connection string")
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres pool: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
 	return &Store{pool: pool, log: log}, nil
 }
