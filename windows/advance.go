@@ -16,6 +16,9 @@ import (
 // nothing left. Call it after each applied batch and on a ticker (idle
 // closes need it). A store error stops it; the next call resumes.
 func (e *Engine) Advance(now time.Time, emit func(Closed)) error {
+	if e.dist != nil {
+		return e.advanceRemote(now, emit)
+	}
 	nowNs := now.UnixNano()
 	for i := 0; i < len(e.tenants); {
 		tn := e.tenants[i]
@@ -32,8 +35,12 @@ func (e *Engine) Advance(now time.Time, emit func(Closed)) error {
 
 // Flush emits every open window (reason flush) and every pending
 // correction, for the end of a file or a shutdown. Later events for those
-// windows are late.
+// windows are late. In distributed mode it does nothing: the windows stay
+// open in the Remote for whichever replica holds their lease next.
 func (e *Engine) Flush(emit func(Closed)) error {
+	if e.dist != nil {
+		return nil
+	}
 	for _, tn := range e.tenants {
 		for si := range tn.specs {
 			ss := &tn.specs[si]

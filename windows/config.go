@@ -122,6 +122,10 @@ type Config struct {
 	Zones map[string]*time.Location
 	// Store holds the aggregates. Default a new MemStore.
 	Store Store
+	// Distributed, when set, keeps every piece of tenant state in a shared
+	// Remote instead (Store must then be nil); see doc.go. Caps on tenants,
+	// windows and dedup ids are the Remote's business there.
+	Distributed *Distributed
 }
 
 // withDefaults fills zero fields.
@@ -218,6 +222,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxDedupIDsPerTenant < 0 {
 		errs = append(errs, fmt.Errorf("max dedup ids per tenant %d must not be negative", c.MaxDedupIDsPerTenant))
+	}
+	if c.Distributed != nil {
+		if c.Store != nil {
+			errs = append(errs, errors.New("store and distributed are exclusive: the Remote is the store"))
+		}
+		errs = append(errs, c.Distributed.validate())
 	}
 	for id, loc := range c.Zones {
 		if loc == nil {

@@ -79,6 +79,7 @@ type Engine struct {
 	byID      map[string]*tenant
 	livePanes int
 	stats     Stats
+	dist      *distState // distributed mode; nil: in-memory bookkeeping
 
 	// scratch, reused so the steady state allocates nothing
 	oneOrder [1]*events.Order
@@ -107,7 +108,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 		ooo: int64(cfg.OutOfOrderness), lateness: int64(cfg.AllowedLateness),
 		horizon: int64(cfg.CorrectionHorizon), idle: int64(cfg.IdleTimeout), dedup: int64(cfg.DedupHorizon),
 	}
-	if e.store == nil {
+	if cfg.Distributed != nil {
+		e.dist = newDistState(*cfg.Distributed, &cfg)
+	}
+	if e.store == nil && e.dist == nil {
 		e.store = NewMemStore(MemStoreConfig{MaxIDsPerTenant: cfg.MaxDedupIDsPerTenant})
 	}
 	gridOf := map[gridKey]int{}
@@ -159,6 +163,9 @@ func (e *Engine) Apply(o *events.Order, now time.Time) (ApplyResult, error) {
 func (e *Engine) ApplyBatch(batch []*events.Order, now time.Time, out []ApplyResult) error {
 	if len(out) < len(batch) {
 		return fmt.Errorf("apply batch: %d results for %d events", len(out), len(batch))
+	}
+	if e.dist != nil {
+		return e.applyRemote(batch, now, out)
 	}
 	nowNs := now.UnixNano()
 	e.batch, e.plans = e.batch[:0], e.plans[:0]
@@ -249,7 +256,12 @@ func (e *Engine) plan(o *events.Order, now int64) (*tenant, error) {
 			}
 		}
 	}
-	d := &u.Delta
+	setDelta(&u.Delta, o)
+	return tn, nil
+}
+
+// setDelta sets d to the event's exact increments.
+func setDelta(d *Delta, o *events.Order) {
 	*d = Delta{}
 	switch o.Type {
 	case events.OrderCreated:
@@ -266,7 +278,6 @@ func (e *Engine) plan(o *events.Order, now int64) (*tenant, error) {
 	case events.OrderRefunded:
 		d.RefundedOrders, d.RefundedAmount = 1, o.Amount
 	}
-	return tn, nil
 }
 
 // commit records an applied event: the watermark, and the emitted windows
@@ -377,7 +388,8 @@ func floorDiv(a, b int64) int64 {
 // minus OutOfOrderness) and close frontier (every window ending at or
 // before it has been emitted; ahead of the watermark after idle closes,
 // behind it by AllowedLateness otherwise). ok is false for an unknown
-// tenant or one with no close yet.
+// tenant or one with no close yet, and always in distributed mode (the
+// watermark lives in the Remote).
 func (e *Engine) Watermark(tenant string) (watermark, frontier time.Time, ok bool) {
 	tn := e.byID[tenant]
 	if tn == nil || !tn.seen {
