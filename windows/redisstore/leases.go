@@ -153,7 +153,6 @@ func (l *Leases) Tick(ctx context.Context) error {
 			delete(l.held, s)
 		}
 	}
-	taken := 0
 	for s := range l.cfg.Shards {
 		c, ok := acquire[s]
 		if !ok {
@@ -163,13 +162,12 @@ func (l *Leases) Tick(ctx context.Context) error {
 		if err != nil {
 			continue // held by another replica
 		}
-		if l.cfg.Max > 0 && len(l.held)+taken >= l.cfg.Max {
+		if l.cfg.Max > 0 && len(l.held) >= l.cfg.Max {
 			// Over the cap after all (renewals): give it back at once.
 			_ = releaseScript.Run(ctx, l.s.c, nil, l.s.cfg.Prefix, strconv.Itoa(s), tok).Err() // best effort: it expires anyway
 			continue
 		}
 		l.held[s] = lease{token: tok, until: until}
-		taken++
 	}
 	return nil
 }
