@@ -138,13 +138,33 @@
 //
 // # Store seam
 //
-// Store (Apply, Read, Evict) holds pane aggregates and dedup keys. Apply
+// Store (Apply, Read, Evict) holds pane aggregates and dedup keys (MemStore
+// here, redisstore.Store in Redis). Apply
 // takes a whole batch of precomputed updates (event key + exact deltas +
 // target panes), so a remote store does "skip if seen, else remember and
 // add" for the batch in one round trip (one Redis script). The engine keeps
 // only time bookkeeping (watermarks, open and closed window lists, pane
 // index, revisions). MemStore is the in-memory implementation; package
 // storetest is the contract suite every implementation must pass.
+//
+// # Distributed mode
+//
+// Config.Distributed (a Remote, a Leases view, the lease shard count)
+// moves every piece of tenant state out of the engine: aggregates, dedup
+// keys, largest event time, last activity, floor, frontier, pane registry,
+// dirty marks and emitted revisions (redisstore implements Remote). Any
+// engine of any replica may apply any event: ApplyBatch makes one Remote
+// call that dedups, increments and decides lateness against the shared
+// frontier atomically. Advance closes only the tenants of lease shards
+// (ShardOf(tenant, Shards)) that Leases says this replica holds, and of
+// those only shards s with s%Members == Member, so each local engine takes
+// its part: begin (raise the frontier), emit revision 1 of the windows it
+// passed, commit; then corrections for dirty panes. The output is the
+// in-memory engine's on the same events (tested with three replicas
+// against one engine). Differences: ApplyResult.Late and Dropped count
+// panes (grids), not windows; the tenant, window and dedup caps do not
+// apply; Flush emits nothing (the next lease holder carries on); Watermark
+// reports nothing.
 //
 // # Defaults
 //

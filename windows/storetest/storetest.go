@@ -1,5 +1,5 @@
 // Package storetest is the contract test suite every windows.Store
-// implementation must pass: in-memory here, Redis in a later issue.
+// implementation must pass: windows.MemStore and redisstore.Store.
 //
 //	func TestContract(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) windows.Store { return windows.NewMemStore(windows.MemStoreConfig{}) })
