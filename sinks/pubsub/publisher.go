@@ -29,8 +29,14 @@ func (c *Conn) Topic(id string, ordered bool) *Topic {
 	return &Topic{p: p, ordered: ordered}
 }
 
+// attemptTimeout bounds one publish: a result that never comes (a wedged
+// connection) becomes an error the caller retries instead of a stall.
+const attemptTimeout = 30 * time.Second
+
 // Publish sends one message and waits for its server id.
 func (t *Topic) Publish(ctx context.Context, data []byte, attrs map[string]string, orderingKey string) error {
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
 	m := &pubsub.Message{Data: data, Attributes: attrs}
 	if t.ordered {
 		m.OrderingKey = orderingKey
