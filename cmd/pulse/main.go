@@ -25,6 +25,7 @@ type CLI struct {
 	Detect         DetectCmd         `cmd:"" help:"Score a CSV series (timestamp,value) with the online detector; CSV out."`
 	Recommend      RecommendCmd      `cmd:"" help:"List the items bought with a SKU, offline from an NDJSON event file (bought-together by lift)."`
 	Ask            AskCmd            `cmd:"" help:"Answer a plain-language question about a tenant's metrics (\"revenue yesterday\", \"any anomalies today?\") from an NDJSON event file or a running pulse."`
+	Migrate        MigrateCmd        `cmd:"" help:"Apply the embedded Postgres migrations (tenant settings, alert history); idempotent, prints each."`
 	Bq             BqCmd             `cmd:"" name:"bq" help:"BigQuery administration."`
 }
 
