@@ -32,29 +32,17 @@ func TestGeneratedTrafficEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bp := newBulkPublisher(p.conn.Client, cfg.OrdersTopic, bulkOptions{})
 	wantReason := map[events.Reason]int64{}
 	wantTenant := map[string]int64{}
-	var published, valid int64
-	for {
-		m, ok := gen.Next()
-		if !ok {
-			break
-		}
-		if err := bp.Publish(ctx, m.Payload, m.Attributes); err != nil {
-			t.Fatal(err)
-		}
-		published++
+	var valid int64
+	published := publishGenerated(t, ctx, p.conn.Client, cfg.OrdersTopic, gen, func(m *eventgen.Message) {
 		if m.Expect != "" {
 			wantReason[m.Expect]++
 		} else {
 			valid++
 			wantTenant[m.Order.TenantID]++
 		}
-	}
-	if st, err := bp.Close(ctx); err != nil || st.Published != published {
-		t.Fatalf("published %d of %d: %v", st.Published, published, err)
-	}
+	})
 	if len(wantReason) < 8 {
 		t.Fatalf("generator planted only %d reason codes", len(wantReason))
 	}

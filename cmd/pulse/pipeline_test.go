@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/events/eventgen"
 )
 
 // testRunConfig is `pulse run` with its defaults, embedded Pub/Sub, no
@@ -215,4 +216,29 @@ func httpStatus(t *testing.T, url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// publishGenerated publishes everything gen makes to topic in bulk, calling
+// each (when set) per message, and returns how many were published.
+func publishGenerated(t *testing.T, ctx context.Context, client *pubsub.Client, topic string, gen *eventgen.Generator, each func(*eventgen.Message)) int64 {
+	t.Helper()
+	bp := newBulkPublisher(client, topic, bulkOptions{})
+	var n int64
+	for {
+		m, ok := gen.Next()
+		if !ok {
+			break
+		}
+		if each != nil {
+			each(&m)
+		}
+		if err := bp.Publish(ctx, m.Payload, m.Attributes); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if st, err := bp.Close(ctx); err != nil || st.Published != n {
+		t.Fatalf("published %d of %d: %v", st.Published, n, err)
+	}
+	return n
 }

@@ -36,22 +36,7 @@ func TestClosedWindowsMatchTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	truth := eventgen.NewTruth(time.Hour)
-	bp := newBulkPublisher(p.conn.Client, cfg.OrdersTopic, bulkOptions{})
-	var published int64
-	for {
-		m, ok := gen.Next()
-		if !ok {
-			break
-		}
-		truth.Add(&m)
-		if err := bp.Publish(ctx, m.Payload, m.Attributes); err != nil {
-			t.Fatal(err)
-		}
-		published++
-	}
-	if _, err := bp.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	published := publishGenerated(t, ctx, p.conn.Client, cfg.OrdersTopic, gen, truth.Add)
 	waitFor(t, 90*time.Second, "every message acked", func() bool { return p.stats.Acked.Load() >= published })
 	want := truth.Windows()
 
