@@ -98,7 +98,7 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		}
 	}
 	p.states = states
-	p.shards = processors.NewShards(processors.ShardsConfig{Shards: cfg.Shards},
+	p.shards = processors.NewShards(processors.ShardsConfig{Shards: cfg.Shards, Log: log},
 		func(i int) processors.ShardState { return states[i] }, p.stats)
 	ingest := processors.NewIngest(processors.IngestConfig{Limits: events.Limits{
 		MaxItems: cfg.MaxItems, MaxAmount: cfg.MaxAmount, MaxClockSkew: cfg.MaxClockSkew, MaxAge: cfg.MaxAge,
