@@ -52,9 +52,8 @@ const (
 // benchTraffic hands out pre-generated messages in chunks; generating the
 // next chunk happens with the timer (and the CPU clock) stopped.
 type benchTraffic struct {
-	g    *eventgen.Generator
-	buf  []eventgen.Message
-	next int
+	g   *eventgen.Generator
+	buf []eventgen.Message
 }
 
 func newBenchTraffic(b *testing.B, p benchProfile) *benchTraffic {

@@ -39,7 +39,6 @@ type missed struct {
 // order values outside its labelled anomalies.
 type orderValues struct{ n, sum, sumSq float64 }
 
-func (v orderValues) mean() float64   { return v.sum / max(v.n, 1) }
 func (v orderValues) meanSq() float64 { return v.sumSq / max(v.n, 1) }
 
 // labelSigma sizes an injected anomaly by what it did to the data, in

@@ -23,7 +23,6 @@ type benchSource struct {
 	customers []string
 	items     [][]events.Item
 	o         events.Order
-	lap       time.Duration
 }
 
 const benchPool = 1 << 21

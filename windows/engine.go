@@ -401,5 +401,3 @@ func (e *Engine) Watermark(tenant string) (watermark, frontier time.Time, ok boo
 	}
 	return watermark, time.Unix(0, tn.frontier).UTC(), true
 }
-
-func (e *Engine) tenantOf(id string) *tenant { return e.byID[id] }

@@ -159,17 +159,6 @@ func (s *seasonal) predictAt(p spot) float64 {
 	return v
 }
 
-func (s *seasonal) predict(b, wd int) float64 {
-	p := s.level + s.prof[b]
-	switch {
-	case s.mulDow:
-		p *= 1 + s.dowEff(wd)
-	case !s.weekly:
-		p += s.dowEff(wd)
-	}
-	return p
-}
-
 // ready reports whether bucket b has seen readyPeriods periods of data
 // (sph is the estimated number of samples per hour).
 func (s *seasonal) ready(b int, sph float64) bool {

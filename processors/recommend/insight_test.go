@@ -144,7 +144,8 @@ func TestPairSchema(t *testing.T) {
 	a := PairRow{TenantID: "t1", ComputedAt: t0, SKUA: "A", SKUB: "B"}
 	b := a
 	b.SKUB = "C"
-	if a.InsertID() != a.InsertID() || a.InsertID() == b.InsertID() {
+	again := a
+	if a.InsertID() != again.InsertID() || a.InsertID() == b.InsertID() {
 		t.Error("insert ids not stable or not distinct")
 	}
 }

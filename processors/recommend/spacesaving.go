@@ -85,16 +85,6 @@ func (s *sketch[K, V]) get(key K) (*entry[K, V], bool) {
 	return &s.entries[i], true
 }
 
-// floor is the largest count an untracked key can have had when it was
-// last evicted: 0 until the sketch is full. The documented bound is
-// inserted/capacity, which floor never exceeds.
-func (s *sketch[K, V]) floor() float64 {
-	if len(s.entries) < s.capacity || len(s.heap) == 0 {
-		return 0
-	}
-	return s.entries[s.heap[0]].count
-}
-
 // scale multiplies every count by f (decay renormalisation). Order is kept,
 // so the heap stays valid.
 func (s *sketch[K, V]) scale(f float64) {

@@ -144,7 +144,3 @@ func fenced(err error) error {
 	}
 	return err
 }
-
-func (s *Store) key(parts ...string) string {
-	return s.cfg.Prefix + strings.Join(parts, ":")
-}
