@@ -53,8 +53,6 @@ type PostgresFlags struct {
 	PostgresURL     string        `name:"postgres-url" env:"PULSE_POSTGRES_URL" help:"Postgres of tenant settings and alert history (empty: none)."`
 	MigrateOnStart  bool          `name:"migrate-on-start" env:"PULSE_MIGRATE_ON_START" help:"Apply the Postgres migrations at start (as pulse migrate does)."`
 	SettingsRefresh time.Duration `name:"settings-refresh" env:"PULSE_SETTINGS_REFRESH" default:"30s" help:"How often tenant settings are checked for changes."`
-	WarmStart       bool          `name:"warm-start" env:"PULSE_WARM_START" default:"true" negatable:"" help:"Seed the detectors from commerce.orders history at start."`
-	OrdersTable     string        `name:"warm-start-table" env:"PULSE_WARM_START_TABLE" default:"commerce.orders" help:"Order history table of the warm start."`
 	StartTimeout    time.Duration `name:"postgres-start-timeout" env:"PULSE_POSTGRES_START_TIMEOUT" default:"30s" help:"Bound on reading settings and warm-start history at start; past it Pulse starts with what it has."`
 }
 
@@ -63,8 +61,6 @@ type PostgresFlags struct {
 // Postgres down the store is still returned (it reconnects on use), the
 // settings are nil (process defaults) until the watcher loads them, and the
 // error says why, for a warning.
-//
-//lint:ignore U1000 pulse run wires Postgres in with the scale-out issue
 func openPostgres(ctx context.Context, f PostgresFlags, log zerolog.Logger) (*postgres.Store, *postgres.Settings, error) {
 	s, err := postgres.New(f.PostgresURL, log)
 	if err != nil {

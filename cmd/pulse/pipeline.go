@@ -18,6 +18,7 @@ import (
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/processors"
 	"github.com/olympus-cloud/pulse/processors/api"
+	"github.com/olympus-cloud/pulse/sinks/postgres"
 	"github.com/olympus-cloud/pulse/sinks/pubsub"
 )
 
@@ -36,6 +37,10 @@ type pipeline struct {
 	outputs *processors.Outputs
 	states  []*processors.WindowState
 	rows    rowSink
+	pg      *postgres.Store
+	pgLive  *postgres.Live
+	history *postgres.HistoryWriter
+	stopPg  context.CancelFunc
 	api     *api.Server
 	apiSrv  *http.Server
 
@@ -88,12 +93,26 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	}
 	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, p.rows, log)
 	wsCfg := cfg.windowState()
+	emit := p.outputs.Emit
+	if cfg.PostgresURL != "" {
+		settings, err := p.startPostgres(ctx)
+		if err != nil {
+			return nil, err
+		}
+		wsCfg.Windows.Zones = settings.Zones()
+		live := p.pgLive
+		emit = func(in events.Insight) {
+			if live.Allow(in) { // muted periods withhold alerts
+				p.outputs.Emit(in)
+			}
+		}
+	}
 	if err := p.startAPI(wsCfg.Detect.Detector.Location); err != nil {
 		return nil, err
 	}
 	states := make([]*processors.WindowState, cfg.Shards)
 	for i := range states {
-		if states[i], err = processors.NewWindowState(wsCfg, p.outputs.Emit, p.stats, log); err != nil {
+		if states[i], err = processors.NewWindowState(wsCfg, emit, p.stats, log); err != nil {
 			return nil, err
 		}
 	}
@@ -159,6 +178,34 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	return p, nil
 }
 
+// startPostgres opens the store (migrating when asked), keeps the tenant
+// settings fresh, and records every incident in the alert history. With
+// Postgres down it still starts, on default settings, and logs why.
+func (p *pipeline) startPostgres(ctx context.Context) (*postgres.Settings, error) {
+	store, settings, err := openPostgres(ctx, p.cfg.PostgresFlags, p.log)
+	if store == nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err != nil {
+		p.log.Warn().Err(err).Msg("postgres not ready: starting on default settings")
+	}
+	p.pg = store
+	p.pgLive = postgres.NewLive(settings)
+	watchCtx, stop := context.WithCancel(context.Background())
+	p.stopPg = stop
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		store.WatchSettings(watchCtx, p.cfg.SettingsRefresh, settings, p.pgLive.Set)
+	}()
+	p.history = postgres.NewHistoryWriter(postgres.HistoryWriterConfig{}, store, p.log)
+	p.outputs.Observe(p.history.Observe)
+	if p.ops != nil {
+		p.ops.addCheck("postgres", store.Ping)
+	}
+	return settings, nil
+}
+
 // startAPI builds the query API and dashboard, feeds it every delivered
 // insight, and serves it on --api-addr or next to the probes.
 func (p *pipeline) startAPI(zone *time.Location) error {
@@ -169,7 +216,11 @@ func (p *pipeline) startAPI(zone *time.Location) error {
 	if len(tokens) == 0 {
 		p.log.Warn().Msg("no API tokens configured (--api-tokens): every /v1 call will be refused")
 	}
-	p.api, err = api.New(api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Log: p.log})
+	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Log: p.log}
+	if p.pg != nil {
+		acfg.Incidents = pgIncidents{p.pg} // the alert history, shared by every replica
+	}
+	p.api, err = api.New(acfg)
 	if err != nil {
 		return err
 	}
@@ -273,6 +324,12 @@ func (p *pipeline) shutdown() error {
 	if p.rows != nil {
 		errs = append(errs, p.rows.Close(ctx))
 	}
+	if p.history != nil {
+		errs = append(errs, p.history.Close(ctx))
+	}
+	if p.stopPg != nil {
+		p.stopPg()
+	}
 	p.bg.Wait()
 	errs = append(errs, p.closeOutputs())
 	byReason := zerolog.Dict()
@@ -307,6 +364,10 @@ func (p *pipeline) closeOutputs() error {
 		t.Stop()
 	}
 	p.topics = nil
+	if p.pg != nil {
+		p.pg.Close()
+		p.pg = nil
+	}
 	if p.conn == nil {
 		return nil
 	}

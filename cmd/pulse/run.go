@@ -25,6 +25,7 @@ type RunCmd struct {
 	MetricsTopic    string `name:"metrics-topic" env:"PULSE_METRICS_TOPIC" default:"tenant-metrics" help:"Topic for closed windows (window.metrics)."`
 
 	BigQueryFlags
+	PostgresFlags
 
 	APITokens string  `name:"api-tokens" env:"PULSE_API_TOKENS" help:"API bearer tokens as name:sha256hex:tenant1|tenant2 or name:sha256hex:*, separated by ';' (hashes only: printf %s SECRET | sha256sum)."`
 	APIAddr   string  `name:"api-addr" env:"PULSE_API_ADDR" help:"Own address for /v1 and the dashboard (empty: served on --http-addr)."`
