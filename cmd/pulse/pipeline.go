@@ -20,6 +20,8 @@ import (
 	"github.com/olympus-cloud/pulse/processors/api"
 	"github.com/olympus-cloud/pulse/sinks/postgres"
 	"github.com/olympus-cloud/pulse/sinks/pubsub"
+	"github.com/olympus-cloud/pulse/windows"
+	"github.com/olympus-cloud/pulse/windows/redisstore"
 )
 
 // pipeline is a running `pulse run`: everything it started, in the order it
@@ -41,6 +43,8 @@ type pipeline struct {
 	pgLive  *postgres.Live
 	history *postgres.HistoryWriter
 	stopPg  context.CancelFunc
+	redis   *redisstore.Store
+	stopRed context.CancelFunc
 	api     *api.Server
 	apiSrv  *http.Server
 
@@ -110,9 +114,20 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	if err := p.startAPI(wsCfg.Detect.Detector.Location); err != nil {
 		return nil, err
 	}
+	var leases *redisstore.Leases
+	if cfg.State == "redis" {
+		if leases, err = p.startRedis(ctx, wsCfg); err != nil {
+			return nil, err
+		}
+	}
 	states := make([]*processors.WindowState, cfg.Shards)
 	for i := range states {
-		if states[i], err = processors.NewWindowState(wsCfg, emit, p.stats, log); err != nil {
+		c := wsCfg
+		if leases != nil {
+			c.Windows.Distributed = &windows.Distributed{Remote: p.redis, Leases: leases,
+				Shards: cfg.LeaseShards, Member: i, Members: cfg.Shards}
+		}
+		if states[i], err = processors.NewWindowState(c, emit, p.stats, log); err != nil {
 			return nil, err
 		}
 	}
@@ -176,6 +191,37 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	log.Info().Str("topic", cfg.OrdersTopic).Str("subscription", cfg.Subscription).
 		Int("streams", cfg.Streams).Int("shards", cfg.Shards).Msg("pulse running")
 	return p, nil
+}
+
+// startRedis connects the shared window state and starts taking closing
+// leases: any replica applies any event; each tenant shard's windows are
+// closed by the one replica holding its lease.
+func (p *pipeline) startRedis(ctx context.Context, ws processors.WindowStateConfig) (*redisstore.Leases, error) {
+	w := ws.Windows
+	ttl := max(redisstore.DefaultTTL, w.CorrectionHorizon+25*time.Hour+w.OutOfOrderness+w.AllowedLateness+w.IdleTimeout+time.Hour)
+	rs, err := redisstore.New(ctx, redisstore.Config{URL: p.cfg.RedisURL, Prefix: p.cfg.RedisPrefix, TTL: ttl})
+	if err != nil {
+		return nil, fmt.Errorf("redis state: %w", err)
+	}
+	p.redis = rs
+	leases, err := redisstore.NewLeases(rs, redisstore.LeasesConfig{Shards: p.cfg.LeaseShards, TTL: p.cfg.LeaseTTL})
+	if err != nil {
+		return nil, err
+	}
+	leaseCtx, stop := context.WithCancel(context.Background())
+	p.stopRed = stop
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		// Run releases the leases when it stops, so the next holder need
+		// not wait for them to expire.
+		_ = leases.Run(leaseCtx, func(err error) { p.log.Warn().Err(err).Msg("redis leases") }) // errors reported through the callback
+	}()
+	if p.ops != nil {
+		p.ops.addCheck("redis", func(ctx context.Context) error { return rs.Client().Ping(ctx).Err() })
+	}
+	p.log.Info().Str("prefix", p.cfg.RedisPrefix).Int("lease_shards", p.cfg.LeaseShards).Msg("window state in redis")
+	return leases, nil
 }
 
 // startPostgres opens the store (migrating when asked), keeps the tenant
@@ -327,6 +373,9 @@ func (p *pipeline) shutdown() error {
 	if p.history != nil {
 		errs = append(errs, p.history.Close(ctx))
 	}
+	if p.stopRed != nil {
+		p.stopRed() // after the shards: their last closes held the leases
+	}
 	if p.stopPg != nil {
 		p.stopPg()
 	}
@@ -367,6 +416,10 @@ func (p *pipeline) closeOutputs() error {
 	if p.pg != nil {
 		p.pg.Close()
 		p.pg = nil
+	}
+	if p.redis != nil {
+		_ = p.redis.Close() // nothing left to write: shards and leases are done
+		p.redis = nil
 	}
 	if p.conn == nil {
 		return nil

@@ -27,6 +27,12 @@ type RunCmd struct {
 	BigQueryFlags
 	PostgresFlags
 
+	State       string        `name:"state" env:"PULSE_STATE" default:"memory" enum:"memory,redis" help:"Where window state lives: memory (one replica) or redis (any number of replicas on one subscription)."`
+	RedisURL    string        `name:"redis-url" env:"PULSE_REDIS_URL" default:"redis://127.0.0.1:6379/0" help:"Redis of the shared window state (--state redis)."`
+	RedisPrefix string        `name:"redis-prefix" env:"PULSE_REDIS_PREFIX" default:"pulse:" help:"Prefix of every Redis key, so deployments can share a Redis."`
+	LeaseShards int           `name:"lease-shards" env:"PULSE_LEASE_SHARDS" default:"64" help:"Tenant shards whose windows one replica at a time closes; the same on every replica."`
+	LeaseTTL    time.Duration `name:"lease-ttl" env:"PULSE_LEASE_TTL" default:"10s" help:"How long a closing lease lasts without renewal (a dead replica's shards pass on after it)."`
+
 	APITokens string  `name:"api-tokens" env:"PULSE_API_TOKENS" help:"API bearer tokens as name:sha256hex:tenant1|tenant2 or name:sha256hex:*, separated by ';' (hashes only: printf %s SECRET | sha256sum)."`
 	APIAddr   string  `name:"api-addr" env:"PULSE_API_ADDR" help:"Own address for /v1 and the dashboard (empty: served on --http-addr)."`
 	APIRate   float64 `name:"api-rate" env:"PULSE_API_RATE" default:"10" help:"Requests per second per API token."`
@@ -99,6 +105,17 @@ func (c *RunCmd) Validate() error {
 	if c.BigQueryFlags.Project != "" {
 		if err := c.BigQueryFlags.Config().Validate(); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if c.State == "redis" {
+		if c.RedisURL == "" {
+			errs = append(errs, errors.New("--state redis needs --redis-url"))
+		}
+		if c.LeaseShards <= 0 {
+			errs = append(errs, fmt.Errorf("--lease-shards must be positive, got %d", c.LeaseShards))
+		}
+		if c.LeaseTTL < time.Second {
+			errs = append(errs, fmt.Errorf("--lease-ttl %s is under a second", c.LeaseTTL))
 		}
 	}
 	if err := c.windowState().Validate(); err != nil {
