@@ -18,7 +18,7 @@ build:
 ## test: every test, with the race detector (builds the BigQuery emulator once)
 test: tools
 	PULSE_BIGQUERY_EMULATOR=$(CURDIR)/$(EMULATOR) $(GO) test $(GOFLAGS_TEST) $(PKGS)
-	$(GO) test -count=1 -run 'InjectedAnomalies' ./cmd/pulse/
+	$(GO) test -count=1 -run 'InjectedAnomalies|ReplicaKilled' ./cmd/pulse/
 
 ## test-short: unit tests only, no emulator build
 test-short:

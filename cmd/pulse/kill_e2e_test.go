@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/pubsub/v2/pstest"
+
+	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/events/eventgen"
+	psink "github.com/olympus-cloud/pulse/sinks/pubsub"
+)
+
+// TestReplicaKilledMidStream runs three `pulse run` processes on one
+// subscription with their state in Redis, kills one with SIGKILL while
+// traffic flows, and checks that after Pub/Sub redelivers its unacked
+// messages every hourly window still reaches the brute-force figures and
+// no window's first result was published twice.
+func TestReplicaKilledMidStream(t *testing.T) {
+	if raceEnabled {
+		t.Skip("runs separate pulse processes; make test runs it without -race")
+	}
+	redisURL, prefix := requireRedis(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := pstest.NewServer()
+	defer srv.Close()
+	conn, err := psink.Connect(ctx, psink.Config{ProjectID: "pulse-test", EmulatorHost: srv.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A short ack deadline, so the killed replica's messages come back soon.
+	if err := conn.EnsureSubscription(ctx, "orders", "pulse-orders", 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.EnsureSubscription(ctx, "tenant-metrics", "test-metrics", 10); err != nil {
+		t.Fatal(err)
+	}
+
+	bin := filepath.Join(t.TempDir(), "pulse")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var procs []*exec.Cmd
+	for range 3 {
+		cmd := exec.Command(bin, "run", "--project", "pulse-test", "--no-generate", "--state", "redis",
+			"--redis-url", redisURL, "--redis-prefix", prefix, "--lease-shards", "16", "--lease-ttl", "3s",
+			"--idle-timeout", "1s", "--http-addr", "127.0.0.1:0", "--streams", "4",
+			"--bigquery-data-dir", filepath.Join(t.TempDir(), "rows"), "--log-level", "error", "--log-format", "json")
+		cmd.Env = append(os.Environ(), "PUBSUB_EMULATOR_HOST="+srv.Addr)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs = append(procs, cmd)
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				_ = cmd.Process.Signal(syscall.SIGTERM) // graceful; the wait below bounds it
+				done := make(chan struct{})
+				go func() { _ = cmd.Wait(); close(done) }() // exit status of a test child: not needed
+				select {
+				case <-done:
+				case <-time.After(30 * time.Second):
+					_ = cmd.Process.Kill() // stuck: the test is over anyway
+				}
+			}
+		})
+	}
+	metrics := &collected{}
+	go func() {
+		s := conn.Client.Subscriber("test-metrics")
+		_ = s.Receive(ctx, func(_ context.Context, m *pubsub.Message) { // ends with ctx
+			metrics.mu.Lock()
+			metrics.msgs = append(metrics.msgs, m)
+			metrics.mu.Unlock()
+			m.Ack()
+		})
+	}()
+
+	gen, err := eventgen.New(eventgen.Config{Seed: 23, Tenants: 6, Now: time.Now(), Duration: 6 * time.Hour,
+		MaxEvents: 4000, LateShare: -1, MalformedShare: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := eventgen.NewTruth(time.Hour)
+	publishGenerated(t, ctx, conn.Client, "orders", gen, truth.Add)
+
+	// Kill the first replica once windows are flowing, with no chance to
+	// drain: it started first, so it most likely holds the closing leases,
+	// which must pass on.
+	waitFor(t, 60*time.Second, "the first closed windows", func() bool { return metrics.len() > 20 })
+	if err := procs[0].Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = procs[0].Wait() // killed on purpose: its exit status says so
+
+	want := truth.Windows()
+	check := func() (int, string, map[string]int) {
+		metrics.mu.Lock()
+		defer metrics.mu.Unlock()
+		latest := map[eventgen.TruthKey]events.Insight{}
+		firstMsgs := map[string]map[string]bool{} // insight id -> Pub/Sub message ids
+		for _, m := range metrics.msgs {
+			var in events.Insight
+			if err := json.Unmarshal(m.Data, &in); err != nil {
+				t.Fatalf("bad insight: %v", err)
+			}
+			if in.Revision == 1 {
+				if firstMsgs[in.InsightID] == nil {
+					firstMsgs[in.InsightID] = map[string]bool{}
+				}
+				firstMsgs[in.InsightID][m.ID] = true
+			}
+			if in.Window.Size != "1h" {
+				continue
+			}
+			k := eventgen.TruthKey{Tenant: in.TenantID, Start: in.Window.Start.UTC(), Currency: in.Currency}
+			if cur, ok := latest[k]; !ok || in.Revision > cur.Revision {
+				latest[k] = in
+			}
+		}
+		n, ex := 0, ""
+		for k, w := range want {
+			in, ok := latest[k]
+			if !ok || in.Metrics == nil {
+				n, ex = n+1, fmt.Sprintf("%v missing", k)
+				continue
+			}
+			m := *in.Metrics
+			m.LateEvents = 0
+			if m != w {
+				n, ex = n+1, fmt.Sprintf("%v: got %+v, want %+v", k, m, w)
+			}
+		}
+		twice := map[string]int{}
+		for id, ids := range firstMsgs {
+			if len(ids) > 1 {
+				twice[id] = len(ids)
+			}
+		}
+		return n, ex, twice
+	}
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		n, ex, _ := check()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d hourly windows never reached their true figures after the kill, e.g. %s", n, len(want), ex)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if _, _, twice := check(); len(twice) > 0 {
+		t.Fatalf("%d first results were published more than once: %v", len(twice), twice)
+	}
+}
