@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/events/eventgen"
+)
+
+// tcpProxy forwards a local port to Redis and can cut every connection and
+// refuse new ones, as an outage would.
+type tcpProxy struct {
+	target string
+	ln     net.Listener
+	addr   string
+	mu     sync.Mutex
+	conns  []net.Conn
+	down   bool
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{target: target, ln: ln, addr: ln.Addr().String()}
+	t.Cleanup(func() { p.setDown(true); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			down := p.down
+			p.mu.Unlock()
+			if down {
+				c.Close()
+				continue
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(u, c); u.Close() }() // copy errors end the pair
+			go func() { _, _ = io.Copy(c, u); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *tcpProxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
+	}
+}
+
+// TestRedisOutageMidStream cuts Redis off while traffic flows: messages are
+// not acked while the state cannot be written (they are nacked and come
+// back), processing resumes when Redis returns, and every window ends with
+// its true figures.
+func TestRedisOutageMidStream(t *testing.T) {
+	_, prefix := requireRedis(t)
+	proxy := newTCPProxy(t, "127.0.0.1:6379")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := testRunConfig(t)
+	cfg.Streams = 8
+	cfg.IdleTimeout = time.Second
+	cfg.State, cfg.RedisURL, cfg.RedisPrefix, cfg.LeaseShards, cfg.LeaseTTL = "redis", "redis://"+proxy.addr+"/0", prefix, 8, 3*time.Second
+	p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := p.shutdown(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			t.Error(err)
+		}
+	}()
+	metrics := subscribeAll(t, ctx, p, cfg.MetricsTopic, "test-metrics")
+
+	gen, err := eventgen.New(eventgen.Config{Seed: 29, Tenants: 5, Now: time.Now(), Duration: 6 * time.Hour,
+		MaxEvents: 3000, LateShare: -1, MalformedShare: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := eventgen.NewTruth(time.Hour)
+	published := publishGenerated(t, ctx, p.conn.Client, cfg.OrdersTopic, gen, truth.Add)
+
+	waitFor(t, 60*time.Second, "some messages acked before the outage", func() bool { return p.stats.Acked.Load() > 200 })
+	proxy.setDown(true)
+	waitFor(t, 30*time.Second, "messages nacked while Redis is down", func() bool { return p.stats.Nacked.Load() > 20 })
+	// Messages whose state was written just before the cut may still be
+	// finishing their row write; after that, nothing is acked while Redis
+	// is down, however long the outage lasts.
+	time.Sleep(time.Second)
+	ackedDuringOutage := p.stats.Acked.Load()
+	time.Sleep(2 * time.Second)
+	if got := p.stats.Acked.Load(); got != ackedDuringOutage {
+		t.Fatalf("acked %d messages while Redis was down", got-ackedDuringOutage)
+	}
+	proxy.setDown(false)
+	waitFor(t, 120*time.Second, "every message acked after Redis returned", func() bool { return p.stats.Valid.Load() >= published })
+
+	want := truth.Windows()
+	mismatch := func() int {
+		metrics.mu.Lock()
+		defer metrics.mu.Unlock()
+		latest := map[eventgen.TruthKey]events.Insight{}
+		for _, m := range metrics.msgs {
+			var in events.Insight
+			if err := json.Unmarshal(m.Data, &in); err != nil {
+				t.Fatalf("bad insight: %v", err)
+			}
+			if in.Window.Size != "1h" {
+				continue
+			}
+			k := eventgen.TruthKey{Tenant: in.TenantID, Start: in.Window.Start.UTC(), Currency: in.Currency}
+			if cur, ok := latest[k]; !ok || in.Revision > cur.Revision {
+				latest[k] = in
+			}
+		}
+		n := 0
+		for k, w := range want {
+			in, ok := latest[k]
+			if !ok || in.Metrics == nil {
+				n++
+				continue
+			}
+			m := *in.Metrics
+			m.LateEvents = 0
+			if m != w {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, 60*time.Second, "every hourly window at its true figures after the outage", func() bool { return mismatch() == 0 })
+}
