@@ -77,6 +77,7 @@ type Shards struct {
 
 type request struct {
 	order *events.Order
+	fn    func(ShardState) // run on the owner instead of applying an order
 	done  chan error
 }
 
@@ -103,8 +104,18 @@ func (s *Shards) ShardOf(tenant string) int {
 
 // Apply hands o to its tenant's shard and waits until it is applied.
 func (s *Shards) Apply(ctx context.Context, o *events.Order) error {
+	return s.send(ctx, o.TenantID, o, nil)
+}
+
+// Do runs f on the goroutine that owns tenant's state and waits for it: the
+// one safe way to touch a shard's state from outside (warm start, queries).
+func (s *Shards) Do(ctx context.Context, tenant string, f func(ShardState)) error {
+	return s.send(ctx, tenant, nil, f)
+}
+
+func (s *Shards) send(ctx context.Context, tenant string, o *events.Order, f func(ShardState)) error {
 	r := s.reqs.Get().(*request)
-	r.order = o
+	r.order, r.fn = o, f
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -112,17 +123,17 @@ func (s *Shards) Apply(ctx context.Context, o *events.Order) error {
 		return ErrShardsClosed
 	}
 	select {
-	case s.queues[s.ShardOf(o.TenantID)] <- r:
+	case s.queues[s.ShardOf(tenant)] <- r:
 		s.mu.RUnlock()
 	case <-ctx.Done():
 		s.mu.RUnlock()
 		s.reqs.Put(r)
-		return fmt.Errorf("queue for tenant %s: %w", o.TenantID, ctx.Err())
+		return fmt.Errorf("queue for tenant %s: %w", tenant, ctx.Err())
 	}
 	// Once queued, the shard will answer; wait for it even if ctx ends so
 	// the request is never reused while the shard still holds it.
 	err := <-r.done
-	r.order = nil
+	r.order, r.fn = nil, nil
 	s.reqs.Put(r)
 	return err
 }
@@ -139,6 +150,11 @@ func (s *Shards) run(q chan *request, st ShardState) {
 					s.cfg.Log.Error().Err(err).Msg("flush shard")
 				}
 				return
+			}
+			if r.fn != nil {
+				r.fn(st)
+				r.done <- nil
+				continue
 			}
 			err := st.Apply(r.order, s.cfg.Now())
 			if err == nil {

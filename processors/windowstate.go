@@ -29,6 +29,9 @@ type WindowStateConfig struct {
 	// most tenants to alert on, and scoring them would cost a detector
 	// state per tenant and size.
 	DetectSizes []string
+	// TenantDetectSizes, when set and non-empty for a tenant, replaces
+	// DetectSizes for it (tenant settings).
+	TenantDetectSizes func(tenant string) []string
 	// EventTimeInsights stamps insights with their window's end instead of
 	// the processing clock, so offline runs are reproducible byte for byte.
 	EventTimeInsights bool
@@ -173,7 +176,7 @@ func (s *WindowState) closed(c windows.Closed) {
 	s.emitResults(s.biz.ObserveWindow(c.TenantID, c.Window, c.Metrics, at))
 	// Corrections revise figures an alert may already have used; the
 	// detectors see each window once, in order, so history stays causal.
-	if c.Revision != 1 || !slices.Contains(s.cfg.DetectSizes, c.Window.Size) {
+	if c.Revision != 1 || !slices.Contains(s.detectSizes(c.TenantID), c.Window.Size) {
 		return
 	}
 	for _, in := range s.monitor.Observe(c.TenantID, c.Window, c.Metrics, at) {
@@ -182,6 +185,22 @@ func (s *WindowState) closed(c windows.Closed) {
 		in.Confidence = analytics.Confidence(in.History, 1, s.cfg.Analytics.ConfidencePoints)
 		s.emit(in)
 	}
+}
+
+func (s *WindowState) detectSizes(tenant string) []string {
+	if s.cfg.TenantDetectSizes != nil {
+		if sizes := s.cfg.TenantDetectSizes(tenant); len(sizes) > 0 {
+			return sizes
+		}
+	}
+	return s.cfg.DetectSizes
+}
+
+// Seed teaches the detectors one past window of a tenant without alerting
+// (warm start from order history); windows of a series must come oldest
+// first. Call it before the shard takes events.
+func (s *WindowState) Seed(tenant string, w events.Window, m events.WindowMetrics) bool {
+	return s.monitor.Seed(tenant, w, m)
 }
 
 func (s *WindowState) emitResults(rs []analytics.Result) {

@@ -53,6 +53,8 @@ type PostgresFlags struct {
 	PostgresURL     string        `name:"postgres-url" env:"PULSE_POSTGRES_URL" help:"Postgres of tenant settings and alert history (empty: none)."`
 	MigrateOnStart  bool          `name:"migrate-on-start" env:"PULSE_MIGRATE_ON_START" help:"Apply the Postgres migrations at start (as pulse migrate does)."`
 	SettingsRefresh time.Duration `name:"settings-refresh" env:"PULSE_SETTINGS_REFRESH" default:"30s" help:"How often tenant settings are checked for changes."`
+	WarmStart       bool          `name:"warm-start" env:"PULSE_WARM_START" default:"true" negatable:"" help:"Seed the detectors from the order history table at start."`
+	OrdersTable     string        `name:"warm-start-table" env:"PULSE_WARM_START_TABLE" default:"commerce.orders" help:"Order history table of the warm start."`
 	StartTimeout    time.Duration `name:"postgres-start-timeout" env:"PULSE_POSTGRES_START_TIMEOUT" default:"30s" help:"Bound on reading settings and warm-start history at start; past it Pulse starts with what it has."`
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/processors"
 	"github.com/olympus-cloud/pulse/processors/api"
+	"github.com/olympus-cloud/pulse/processors/detect"
 	"github.com/olympus-cloud/pulse/sinks/postgres"
 	"github.com/olympus-cloud/pulse/sinks/pubsub"
 	"github.com/olympus-cloud/pulse/windows"
@@ -105,6 +106,25 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		}
 		wsCfg.Windows.Zones = settings.Zones()
 		live := p.pgLive
+		base := wsCfg.Detect.Detector
+		wsCfg.Detect.Tenant = func(tenant, metric string) (detect.Config, bool) {
+			d, ok := live.Settings().Detector(tenant, metric)
+			if !ok {
+				return detect.Config{}, false
+			}
+			c := base
+			if d.Method != "" {
+				c.Method = detect.Method(d.Method)
+			}
+			if d.Threshold > 0 {
+				c.Threshold = d.Threshold
+			}
+			if d.Critical > 0 {
+				c.Critical = d.Critical
+			}
+			return c, true
+		}
+		wsCfg.TenantDetectSizes = func(tenant string) []string { return live.Settings().WindowSizes(tenant) }
 		emit = func(in events.Insight) {
 			if live.Allow(in) { // muted periods withhold alerts
 				p.outputs.Emit(in)
@@ -134,6 +154,9 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	p.states = states
 	p.shards = processors.NewShards(processors.ShardsConfig{Shards: cfg.Shards, Log: log},
 		func(i int) processors.ShardState { return states[i] }, p.stats)
+	if p.pg != nil && cfg.WarmStart {
+		p.warmStart(ctx, wsCfg)
+	}
 	ingest := processors.NewIngest(processors.IngestConfig{Limits: events.Limits{
 		MaxItems: cfg.MaxItems, MaxAmount: cfg.MaxAmount, MaxClockSkew: cfg.MaxClockSkew, MaxAge: cfg.MaxAge,
 	}}, dead, p.rows, p.shards, p.stats, log)
@@ -250,6 +273,54 @@ func (p *pipeline) startPostgres(ctx context.Context) (*postgres.Settings, error
 		p.ops.addCheck("postgres", store.Ping)
 	}
 	return settings, nil
+}
+
+// warmStart seeds each tenant's detectors with its closed windows rebuilt
+// from the commerce platform's order history, so a tenant with history is
+// scored from its first live window. It runs before any shard takes an
+// event (the detectors are the shards' own), bounded by
+// --postgres-start-timeout; a tenant it cannot read warms up live.
+func (p *pipeline) warmStart(ctx context.Context, ws processors.WindowStateConfig) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.StartTimeout)
+	defer cancel()
+	now := time.Now()
+	wcfg := postgres.WarmConfig{OrdersTable: p.cfg.OrdersTable}
+	tenants, err := p.pg.HistoryTenants(ctx, wcfg, now.Add(-120*24*time.Hour))
+	if err != nil {
+		p.log.Warn().Err(err).Msg("warm start skipped")
+		return
+	}
+	settings := p.pgLive.Settings()
+	seeded := 0
+	for _, t := range tenants {
+		zone := ws.Windows.DefaultZone
+		if z := settings.Zone(t); z != nil {
+			zone = z
+		}
+		sizes := ws.DetectSizes
+		if s := settings.WindowSizes(t); len(s) > 0 {
+			sizes = s
+		}
+		past, err := p.pg.WarmStart(ctx, wcfg, t, settings.Currency(t), zone, sizes, now)
+		if err != nil {
+			p.log.Warn().Str("tenant_id", t).Err(err).Msg("warm start of tenant skipped")
+			continue
+		}
+		err = p.shards.Do(ctx, t, func(st processors.ShardState) {
+			ws := st.(*processors.WindowState)
+			for _, windows := range past {
+				for _, w := range windows {
+					if ws.Seed(t, w.Window, w.Metrics) {
+						seeded++
+					}
+				}
+			}
+		})
+		if err != nil {
+			p.log.Warn().Str("tenant_id", t).Err(err).Msg("warm start of tenant skipped")
+		}
+	}
+	p.log.Info().Int("tenants", len(tenants)).Int("windows", seeded).Msg("detectors warm-started from order history")
 }
 
 // startAPI builds the query API and dashboard, feeds it every delivered

@@ -22,6 +22,12 @@ import (
 // whose search_path is it; it skips without Postgres unless
 // PULSE_REQUIRE_SERVICES=1.
 func pgSchemaDSN(t *testing.T) string {
+	dsn, _ := pgSchema(t)
+	return dsn
+}
+
+// pgSchema is pgSchemaDSN that also names the schema.
+func pgSchema(t *testing.T) (dsn, schema string) {
 	t.Helper()
 	base := os.Getenv("PULSE_TEST_POSTGRES_URL")
 	if base == "" {
@@ -41,7 +47,7 @@ func pgSchemaDSN(t *testing.T) string {
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
 	}
-	schema := "pulse_run_" + hex.EncodeToString(b[:])
+	schema = "pulse_run_" + hex.EncodeToString(b[:])
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +69,7 @@ func pgSchemaDSN(t *testing.T) string {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), schema
 }
 
 // With --postgres-url, pulse run migrates, records every incident in the

@@ -33,6 +33,11 @@ type MonitorConfig struct {
 	// orders is not an anomaly of the shop; but revenue collapsing in an
 	// hour that usually has 40 orders is. Default 10.
 	MinOrders int64
+	// Tenant, when set, gives a tenant's own configuration of a metric
+	// (tenant settings); false keeps the monitor's. It is read when a series
+	// starts, so a change reaches new series. An invalid configuration is
+	// ignored in favour of the monitor's.
+	Tenant func(tenant, metric string) (Config, bool)
 	// MinRateTrials is the fewest completed plus cancelled orders a window
 	// needs before its cancellation rate is scored: 1 cancelled of 1 is not
 	// a 100% cancellation rate worth waking anyone for. Default 20.
@@ -180,6 +185,11 @@ func (m *Monitor) group(k groupKey) *group {
 		cfg := m.cfg.Detector
 		if c, ok := m.cfg.PerMetric[metric]; ok {
 			cfg = c
+		}
+		if m.cfg.Tenant != nil {
+			if c, ok := m.cfg.Tenant(k.tenant, metric); ok && c.Validate() == nil {
+				cfg = c
+			}
 		}
 		if metric == MetricOrders || metric == MetricUniqueCustomers {
 			cfg.Counts = true
