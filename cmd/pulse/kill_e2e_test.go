@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/pstest"
 
-	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	psink "github.com/olympus-cloud/pulse/sinks/pubsub"
 )
@@ -104,63 +101,10 @@ func TestReplicaKilledMidStream(t *testing.T) {
 	_ = procs[0].Wait() // killed on purpose: its exit status says so
 
 	want := truth.Windows()
-	check := func() (int, string, map[string]int) {
-		metrics.mu.Lock()
-		defer metrics.mu.Unlock()
-		latest := map[eventgen.TruthKey]events.Insight{}
-		firstMsgs := map[string]map[string]bool{} // insight id -> Pub/Sub message ids
-		for _, m := range metrics.msgs {
-			var in events.Insight
-			if err := json.Unmarshal(m.Data, &in); err != nil {
-				t.Fatalf("bad insight: %v", err)
-			}
-			if in.Revision == 1 {
-				if firstMsgs[in.InsightID] == nil {
-					firstMsgs[in.InsightID] = map[string]bool{}
-				}
-				firstMsgs[in.InsightID][m.ID] = true
-			}
-			if in.Window.Size != "1h" {
-				continue
-			}
-			k := eventgen.TruthKey{Tenant: in.TenantID, Start: in.Window.Start.UTC(), Currency: in.Currency}
-			if cur, ok := latest[k]; !ok || in.Revision > cur.Revision {
-				latest[k] = in
-			}
+	v := waitForTruth(t, metrics, want, 120*time.Second)
+	for id, msgs := range v.firsts {
+		if len(msgs) > 1 {
+			t.Errorf("first result %s was published %d times", id, len(msgs))
 		}
-		n, ex := 0, ""
-		for k, w := range want {
-			in, ok := latest[k]
-			if !ok || in.Metrics == nil {
-				n, ex = n+1, fmt.Sprintf("%v missing", k)
-				continue
-			}
-			m := *in.Metrics
-			m.LateEvents = 0
-			if m != w {
-				n, ex = n+1, fmt.Sprintf("%v: got %+v, want %+v", k, m, w)
-			}
-		}
-		twice := map[string]int{}
-		for id, ids := range firstMsgs {
-			if len(ids) > 1 {
-				twice[id] = len(ids)
-			}
-		}
-		return n, ex, twice
-	}
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		n, ex, _ := check()
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d hourly windows never reached their true figures after the kill, e.g. %s", n, len(want), ex)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if _, _, twice := check(); len(twice) > 0 {
-		t.Fatalf("%d first results were published more than once: %v", len(twice), twice)
 	}
 }

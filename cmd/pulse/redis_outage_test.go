@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 )
 
@@ -123,37 +121,5 @@ func TestRedisOutageMidStream(t *testing.T) {
 	waitFor(t, 120*time.Second, "every message acked after Redis returned", func() bool { return p.stats.Valid.Load() >= published })
 
 	want := truth.Windows()
-	mismatch := func() int {
-		metrics.mu.Lock()
-		defer metrics.mu.Unlock()
-		latest := map[eventgen.TruthKey]events.Insight{}
-		for _, m := range metrics.msgs {
-			var in events.Insight
-			if err := json.Unmarshal(m.Data, &in); err != nil {
-				t.Fatalf("bad insight: %v", err)
-			}
-			if in.Window.Size != "1h" {
-				continue
-			}
-			k := eventgen.TruthKey{Tenant: in.TenantID, Start: in.Window.Start.UTC(), Currency: in.Currency}
-			if cur, ok := latest[k]; !ok || in.Revision > cur.Revision {
-				latest[k] = in
-			}
-		}
-		n := 0
-		for k, w := range want {
-			in, ok := latest[k]
-			if !ok || in.Metrics == nil {
-				n++
-				continue
-			}
-			m := *in.Metrics
-			m.LateEvents = 0
-			if m != w {
-				n++
-			}
-		}
-		return n
-	}
-	waitFor(t, 60*time.Second, "every hourly window at its true figures after the outage", func() bool { return mismatch() == 0 })
+	waitForTruth(t, metrics, want, 60*time.Second)
 }

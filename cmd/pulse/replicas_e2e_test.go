@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -112,53 +110,7 @@ func TestThreeReplicasGiveTheResultsOfOne(t *testing.T) {
 	}
 
 	want := truth.Windows()
-	latest := func() (map[eventgen.TruthKey]events.Insight, map[string]int) {
-		metrics.mu.Lock()
-		defer metrics.mu.Unlock()
-		out := map[eventgen.TruthKey]events.Insight{}
-		firsts := map[string]int{}
-		for _, m := range metrics.msgs {
-			var in events.Insight
-			if err := json.Unmarshal(m.Data, &in); err != nil {
-				t.Fatalf("bad insight %s: %v", m.Data, err)
-			}
-			if in.Revision == 1 {
-				firsts[in.InsightID]++
-			}
-			if in.Window.Size != "1h" {
-				continue
-			}
-			k := eventgen.TruthKey{Tenant: in.TenantID, Start: in.Window.Start.UTC(), Currency: in.Currency}
-			if cur, ok := out[k]; !ok || in.Revision > cur.Revision {
-				out[k] = in
-			}
-		}
-		return out, firsts
-	}
-	mismatch := func() (int, string) {
-		got, _ := latest()
-		n, ex := 0, ""
-		for k, w := range want {
-			in, ok := got[k]
-			if !ok || in.Metrics == nil {
-				n, ex = n+1, fmt.Sprintf("%v missing", k)
-				continue
-			}
-			m := *in.Metrics
-			m.LateEvents = 0
-			if m != w {
-				n, ex = n+1, fmt.Sprintf("%v: got %+v, want %+v", k, m, w)
-			}
-		}
-		return n, ex
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for n, ex := mismatch(); n > 0; n, ex = mismatch() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d hourly windows never reached their true figures across the replicas, e.g. %s", n, len(want), ex)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitForTruth(t, metrics, want, 60*time.Second)
 	// Exactly-once closing: the replicas together published as many first
 	// results as there are distinct ones (a second closer would publish the
 	// same id again).
@@ -169,9 +121,9 @@ func TestThreeReplicasGiveTheResultsOfOne(t *testing.T) {
 		}
 		return n
 	}
-	deadline = time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
-		_, firsts := latest()
+		firsts := viewOf(t, metrics).firsts
 		n := publishedFirsts()
 		if n == int64(len(firsts)) {
 			break

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 )
 
@@ -40,50 +37,8 @@ func TestClosedWindowsMatchTruth(t *testing.T) {
 	waitFor(t, 90*time.Second, "every message acked", func() bool { return p.stats.Acked.Load() >= published })
 	want := truth.Windows()
 
-	// latest revision per hourly window, from the topic
-	latest := func() map[eventgen.TruthKey]events.Insight {
-		metrics.mu.Lock()
-		defer metrics.mu.Unlock()
-		out := map[eventgen.TruthKey]events.Insight{}
-		for _, m := range metrics.msgs {
-			var in events.Insight
-			if err := json.Unmarshal(m.Data, &in); err != nil {
-				t.Fatalf("undecodable insight %s: %v", m.Data, err)
-			}
-			if in.Window.Size != "1h" {
-				continue
-			}
-			k := eventgen.TruthKey{Tenant: in.TenantID, Start: in.Window.Start.UTC(), Currency: in.Currency}
-			if cur, ok := out[k]; !ok || in.Revision > cur.Revision {
-				out[k] = in
-			}
-		}
-		return out
-	}
-	match := func(got events.WindowMetrics, want events.WindowMetrics) bool {
-		got.LateEvents = 0
-		return got == want
-	}
-	mismatches := func() (n int, example string) {
-		got := latest()
-		for k, w := range want {
-			in, ok := got[k]
-			if !ok || in.Metrics == nil || !match(*in.Metrics, w) {
-				n++
-				example = fmt.Sprintf("%v: got %+v (found %v), want %+v", k, in.Metrics, ok, w)
-			}
-		}
-		return n, example
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for n, ex := mismatches(); n > 0; n, ex = mismatches() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d hourly windows never reached their true figures, e.g. %s", n, len(want), ex)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	got := latest()
-	for k := range got {
+	got := waitForTruth(t, metrics, want, 60*time.Second)
+	for k := range got.latest {
 		if _, ok := want[k]; !ok {
 			t.Errorf("window %v published but has no events", k)
 		}
