@@ -26,14 +26,29 @@ type ShardState interface {
 	Flush(now time.Time) error
 }
 
+// BatchState is a ShardState that applies several orders in one call (one
+// round trip to a remote state store instead of one per order). errs[i] is
+// orders[i]'s result, as Apply would return it.
+type BatchState interface {
+	ShardState
+	ApplyBatch(orders []*events.Order, now time.Time, errs []error)
+}
+
 // ShardsConfig sizes the shard pool. The zero value is usable.
 type ShardsConfig struct {
 	// Shards is the number of shard goroutines. Default 8.
 	Shards int
 	// QueueSize bounds each shard's queue. Default 1024.
 	QueueSize int
-	// TickInterval is how often shards call Advance. Default 1s.
+	// TickInterval is how often shards call Advance. Default 1s. Windows
+	// the watermark closes are closed when the event that moves it is
+	// applied (see WindowState.ApplyBatch); the tick closes idle tenants.
 	TickInterval time.Duration
+	// MaxBatch bounds how many queued orders a shard applies in one call
+	// when its state is a BatchState. Default 256. Orders queue while the
+	// previous batch is applied, so batches grow with load and with the
+	// state store's round-trip time, and stay at one order when idle.
+	MaxBatch int
 	// Now is the processing-time clock. Default time.Now.
 	Now func() time.Time
 	// Log receives shard errors. Default: discarded.
@@ -49,6 +64,9 @@ func (c ShardsConfig) withDefaults() ShardsConfig {
 	}
 	if c.TickInterval <= 0 {
 		c.TickInterval = time.Second
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 256
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -142,6 +160,8 @@ func (s *Shards) run(q chan *request, st ShardState) {
 	defer s.wg.Done()
 	tick := time.NewTicker(s.cfg.TickInterval)
 	defer tick.Stop()
+	b := &shardBatch{st: st}
+	b.bst, _ = st.(BatchState)
 	for {
 		select {
 		case r, ok := <-q:
@@ -151,22 +171,86 @@ func (s *Shards) run(q chan *request, st ShardState) {
 				}
 				return
 			}
-			if r.fn != nil {
-				r.fn(st)
-				r.done <- nil
-				continue
+			if !s.serve(q, b, r) {
+				if err := st.Flush(s.cfg.Now()); err != nil {
+					s.cfg.Log.Error().Err(err).Msg("flush shard")
+				}
+				return
 			}
-			err := st.Apply(r.order, s.cfg.Now())
-			if err == nil {
-				s.stats.tenant(r.order.TenantID)
-			}
-			r.done <- err
 		case <-tick.C:
 			if err := st.Advance(s.cfg.Now()); err != nil {
 				s.cfg.Log.Error().Err(err).Msg("advance shard")
 			}
 		}
 	}
+}
+
+// shardBatch is a shard goroutine's scratch for applying queued orders
+// together.
+type shardBatch struct {
+	st     ShardState
+	bst    BatchState // nil: st applies one order at a time
+	reqs   []*request
+	orders []*events.Order
+	errs   []error
+}
+
+// serve handles r and whatever else is already queued behind it, up to
+// MaxBatch orders per state call, in queue order: a function request ends
+// the batch before it. It reports false when the queue was closed.
+func (s *Shards) serve(q chan *request, b *shardBatch, r *request) (open bool) {
+	open = true
+	for r != nil {
+		if r.fn != nil {
+			s.applyBatch(b)
+			r.fn(b.st)
+			r.done <- nil
+		} else {
+			b.reqs = append(b.reqs, r)
+			if len(b.reqs) >= s.cfg.MaxBatch {
+				s.applyBatch(b)
+			}
+		}
+		r = nil
+		select {
+		case next, ok := <-q:
+			if !ok {
+				open = false
+				break
+			}
+			r = next
+		default:
+		}
+	}
+	s.applyBatch(b)
+	return open
+}
+
+func (s *Shards) applyBatch(b *shardBatch) {
+	if len(b.reqs) == 0 {
+		return
+	}
+	now := s.cfg.Now()
+	b.orders, b.errs = b.orders[:0], b.errs[:0]
+	for _, r := range b.reqs {
+		b.orders = append(b.orders, r.order)
+		b.errs = append(b.errs, nil)
+	}
+	if b.bst != nil {
+		b.bst.ApplyBatch(b.orders, now, b.errs)
+	} else {
+		for i, o := range b.orders {
+			b.errs[i] = b.st.Apply(o, now)
+		}
+	}
+	for i, r := range b.reqs {
+		if b.errs[i] == nil {
+			s.stats.tenant(r.order.TenantID)
+		}
+		r.done <- b.errs[i]
+		b.reqs[i], b.orders[i] = nil, nil
+	}
+	b.reqs = b.reqs[:0]
 }
 
 // Close stops accepting work, lets every shard finish its queue and flush,

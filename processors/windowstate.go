@@ -63,6 +63,7 @@ type WindowState struct {
 	stats   *Stats
 	log     zerolog.Logger
 	now     time.Time // processing time of the current call
+	res     []windows.ApplyResult
 }
 
 // NewWindowState builds a shard's state. emit receives every insight in
@@ -100,22 +101,55 @@ func (s *WindowState) Recommendations() *recommend.Model { return s.rec }
 // Engine exposes the windows engine for its counters.
 func (s *WindowState) Engine() *windows.Engine { return s.engine }
 
-// Apply applies one order. A cap breach (too many tenants, too many windows
-// for a tenant) is logged and counted and the message is still acked: its
-// row is written, and retrying cannot make room. Any other error (a remote
-// store failing) is returned so the message is redelivered.
+// Apply applies one order; see ApplyBatch.
 func (s *WindowState) Apply(o *events.Order, now time.Time) error {
-	_, err := s.ApplyOrder(o, now)
-	switch {
-	case err == nil:
-	case errors.Is(err, windows.ErrTooManyTenants), errors.Is(err, windows.ErrTooManyWindows), errors.Is(err, windows.ErrInvalidEvent):
-		s.stats.capRejected.Add(1)
-		s.log.Warn().Str("tenant_id", o.TenantID).Str("event_id", o.EventID).Err(err).Msg("event not windowed")
-		return nil
-	default:
-		return err
+	var errs [1]error
+	s.ApplyBatch([]*events.Order{o}, now, errs[:])
+	return errs[0]
+}
+
+// ApplyBatch applies orders in order with one call to the windows' store
+// (one round trip in Redis mode), then closes the windows their tenants'
+// watermarks have passed, so a result does not wait for the next tick.
+// errs[i] is orders[i]'s result. A cap breach (too many tenants, too many
+// windows for a tenant) is logged and counted and the order still counts
+// as applied: its row is written, and retrying cannot make room. A store
+// failure is every order's error, so all of them are redelivered (dedup
+// makes the retry safe).
+func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []error) {
+	s.res = slices.Grow(s.res[:0], len(orders))[:len(orders)]
+	if err := s.engine.ApplyBatch(orders, now, s.res); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return
 	}
-	return nil
+	s.now = now
+	for i, o := range orders {
+		errs[i] = nil
+		r := &s.res[i]
+		switch {
+		case r.Err == nil:
+			if !r.Duplicate {
+				s.emitResults(s.biz.ObserveOrder(o, now))
+				s.rec.Observe(o)
+			}
+		case errors.Is(r.Err, windows.ErrTooManyTenants), errors.Is(r.Err, windows.ErrTooManyWindows), errors.Is(r.Err, windows.ErrInvalidEvent):
+			s.stats.capRejected.Add(1)
+			s.log.Warn().Str("tenant_id", o.TenantID).Str("event_id", o.EventID).Err(r.Err).Msg("event not windowed")
+		default:
+			errs[i] = r.Err
+		}
+	}
+	for i, o := range orders {
+		if i > 0 && orders[i-1].TenantID == o.TenantID {
+			continue
+		}
+		if err := s.engine.CloseReady(o.TenantID, s.closed); err != nil {
+			// The events are applied; the next Advance retries the close.
+			s.log.Warn().Str("tenant_id", o.TenantID).Err(err).Msg("close windows")
+		}
+	}
 }
 
 // ApplyOrder applies one order to the windows and, unless it is a

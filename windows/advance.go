@@ -61,6 +61,27 @@ func (e *Engine) Flush(emit func(Closed)) error {
 	return nil
 }
 
+// CloseReady emits the first results of tenant's windows that its
+// watermark has passed (evicting what that frees), and nothing else: idle
+// closes and corrections wait for Advance. Call it right after applying the
+// tenant's events so a window's result does not wait for the next tick. In
+// distributed mode it does nothing: closing belongs to the lease holder's
+// Advance.
+func (e *Engine) CloseReady(tenant string, emit func(Closed)) error {
+	if e.dist != nil {
+		return nil
+	}
+	tn := e.byID[tenant]
+	if tn == nil || !tn.seen {
+		return nil
+	}
+	wm := tn.maxT - e.ooo
+	if wm-e.lateness <= tn.frontier {
+		return nil
+	}
+	return e.closeFrontier(tn, wm, wm, emit)
+}
+
 func (e *Engine) advanceTenant(tn *tenant, now int64, emit func(Closed)) (gone bool, err error) {
 	wm := int64(math.MinInt64)
 	if tn.seen {
@@ -70,31 +91,9 @@ func (e *Engine) advanceTenant(tn *tenant, now int64, emit func(Closed)) (gone b
 	if now-tn.lastSeen > e.idle {
 		eff = max(eff, now-e.ooo)
 	}
-	if eff != math.MinInt64 {
-		if f := eff - e.lateness; f > tn.frontier {
-			byWatermark := wm - e.lateness
-			for si := range tn.specs {
-				ss := &tn.specs[si]
-				n := 0
-				for n < len(ss.open) && ss.open[n].end <= f {
-					w := ss.open[n]
-					reason := ReasonWatermark
-					if wm == math.MinInt64 || w.end > byWatermark {
-						reason = ReasonIdle
-					}
-					if err := e.emitWindow(tn, si, w, 1, reason, nil, emit); err != nil {
-						ss.open = append(ss.open[:0], ss.open[n:]...)
-						return false, err
-					}
-					ss.addClosed(w)
-					n++
-				}
-				ss.open = append(ss.open[:0], ss.open[n:]...)
-			}
-			tn.frontier = f
-			if err := e.evict(tn); err != nil {
-				return false, err
-			}
+	if eff != math.MinInt64 && eff-e.lateness > tn.frontier {
+		if err := e.closeFrontier(tn, wm, eff, emit); err != nil {
+			return false, err
 		}
 	}
 	if err := e.emitCorrections(tn, emit); err != nil {
@@ -109,6 +108,34 @@ func (e *Engine) advanceTenant(tn *tenant, now int64, emit func(Closed)) (gone b
 		return true, nil
 	}
 	return false, nil
+}
+
+// closeFrontier emits the windows ending at or before eff-lateness, in
+// order, and moves the tenant's frontier there; wm is the watermark that
+// tells a watermark close from an idle one.
+func (e *Engine) closeFrontier(tn *tenant, wm, eff int64, emit func(Closed)) error {
+	f := eff - e.lateness
+	byWatermark := wm - e.lateness
+	for si := range tn.specs {
+		ss := &tn.specs[si]
+		n := 0
+		for n < len(ss.open) && ss.open[n].end <= f {
+			w := ss.open[n]
+			reason := ReasonWatermark
+			if wm == math.MinInt64 || w.end > byWatermark {
+				reason = ReasonIdle
+			}
+			if err := e.emitWindow(tn, si, w, 1, reason, nil, emit); err != nil {
+				ss.open = append(ss.open[:0], ss.open[n:]...)
+				return err
+			}
+			ss.addClosed(w)
+			n++
+		}
+		ss.open = append(ss.open[:0], ss.open[n:]...)
+	}
+	tn.frontier = f
+	return e.evict(tn)
 }
 
 func (e *Engine) empty(tn *tenant) bool {
