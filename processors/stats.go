@@ -17,6 +17,9 @@ type Stats struct {
 	DeadLettered atomic.Int64
 	capRejected  atomic.Int64 // valid events a window cap kept out
 
+	windowsReplayed atomic.Int64 // window log records replayed on a takeover
+	windowLogErrors atomic.Int64 // window log reads or appends that failed
+
 	mu       sync.Mutex
 	byReason map[events.Reason]int64
 	byTenant map[string]int64

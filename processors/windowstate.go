@@ -40,6 +40,15 @@ type WindowStateConfig struct {
 	// a restart is not a final result, and publishing it would give two
 	// different revision-1 figures the same insight id.
 	FlushOnClose bool
+	// Log, in distributed mode, keeps each tenant's scored windows where
+	// every replica can read them, so detectors and analytics survive a
+	// lease handover (see WindowLog). nil: state stays with the shard.
+	Log WindowLog
+	// LogDepth is how many windows the log keeps per series (default
+	// DefaultLogDepth) and LogTTL how long an idle series' log lives
+	// (default DefaultLogTTL).
+	LogDepth int
+	LogTTL   time.Duration
 }
 
 // Validate reports every problem at once.
@@ -64,6 +73,8 @@ type WindowState struct {
 	log     zerolog.Logger
 	now     time.Time // processing time of the current call
 	res     []windows.ApplyResult
+	logged  map[logKey]int64 // window log: latest start scored per series
+	logBuf  []byte
 }
 
 // NewWindowState builds a shard's state. emit receives every insight in
@@ -71,6 +82,12 @@ type WindowState struct {
 func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Stats, log zerolog.Logger) (*WindowState, error) {
 	if cfg.DetectSizes == nil {
 		cfg.DetectSizes = []string{"1h", "1d"}
+	}
+	if cfg.LogDepth <= 0 {
+		cfg.LogDepth = DefaultLogDepth
+	}
+	if cfg.LogTTL <= 0 {
+		cfg.LogTTL = DefaultLogTTL
 	}
 	e, err := windows.NewEngine(cfg.Windows)
 	if err != nil {
@@ -91,7 +108,7 @@ func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Sta
 	if err != nil {
 		return nil, fmt.Errorf("recommendations: %w", err)
 	}
-	return &WindowState{cfg: cfg, engine: e, monitor: m, biz: biz, rec: rec, emit: emit, stats: stats, log: log}, nil
+	return &WindowState{cfg: cfg, engine: e, monitor: m, biz: biz, rec: rec, emit: emit, stats: stats, log: log, logged: map[logKey]int64{}}, nil
 }
 
 // Recommendations exposes the shard's bought-together model. Only the
@@ -207,17 +224,30 @@ func (s *WindowState) closed(c windows.Closed) {
 	in := c.Insight(at)
 	in.Confidence = 1 // measured, not estimated
 	s.emit(in)
+	logged := c.Revision == 1 && s.logs(c.TenantID, c.Window.Size)
+	if logged {
+		if err := s.catchUp(c.TenantID, c.Window, c.Metrics.Currency); err != nil {
+			s.stats.windowLogErrors.Add(1)
+			s.log.Warn().Str("tenant_id", c.TenantID).Err(err).Msg("window log: scoring without catching up")
+		}
+	}
 	s.emitResults(s.biz.ObserveWindow(c.TenantID, c.Window, c.Metrics, at))
 	// Corrections revise figures an alert may already have used; the
 	// detectors see each window once, in order, so history stays causal.
-	if c.Revision != 1 || !slices.Contains(s.detectSizes(c.TenantID), c.Window.Size) {
-		return
+	if c.Revision == 1 && slices.Contains(s.detectSizes(c.TenantID), c.Window.Size) {
+		for _, in := range s.monitor.Observe(c.TenantID, c.Window, c.Metrics, at) {
+			// The baseline's points are complete by construction (every
+			// window of the series closes), so confidence follows the
+			// point count.
+			in.Confidence = analytics.Confidence(in.History, 1, s.cfg.Analytics.ConfidencePoints)
+			s.emit(in)
+		}
 	}
-	for _, in := range s.monitor.Observe(c.TenantID, c.Window, c.Metrics, at) {
-		// The baseline's points are complete by construction (every window
-		// of the series closes), so confidence follows the point count.
-		in.Confidence = analytics.Confidence(in.History, 1, s.cfg.Analytics.ConfidencePoints)
-		s.emit(in)
+	if logged {
+		if err := s.record(c.TenantID, c.Window, c.Metrics, at); err != nil {
+			s.stats.windowLogErrors.Add(1)
+			s.log.Warn().Str("tenant_id", c.TenantID).Err(err).Msg("window log: window not logged")
+		}
 	}
 }
 

@@ -146,6 +146,9 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		if leases != nil {
 			c.Windows.Distributed = &windows.Distributed{Remote: p.redis, Leases: leases,
 				Shards: cfg.LeaseShards, Member: i, Members: cfg.Shards}
+			// Scored windows go to Redis too, so whichever replica closes a
+			// tenant next continues its detectors and analytics.
+			c.Log = p.redis
 		}
 		if states[i], err = processors.NewWindowState(c, emit, p.stats, log); err != nil {
 			return nil, err
