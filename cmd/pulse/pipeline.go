@@ -155,7 +155,7 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		}
 	}
 	p.states = states
-	p.shards = processors.NewShards(processors.ShardsConfig{Shards: cfg.Shards, Log: log},
+	p.shards = processors.NewShards(processors.ShardsConfig{Shards: cfg.Shards, MaxBatch: cfg.MaxBatch, Log: log},
 		func(i int) processors.ShardState { return states[i] }, p.stats)
 	if p.pg != nil && cfg.WarmStart {
 		p.warmStart(ctx, wsCfg)

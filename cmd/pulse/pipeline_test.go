@@ -24,7 +24,7 @@ func testRunConfig(t *testing.T) *RunCmd {
 	c := &RunCmd{
 		Project: "pulse-test", OrdersTopic: "orders", Subscription: "pulse-orders",
 		DeadLetterTopic: "orders-deadletter", InsightsTopic: "insights", MetricsTopic: "tenant-metrics",
-		Streams: 8, MaxOutstanding: 1000, Shards: 4, ShutdownTimeout: 20 * time.Second,
+		Streams: 8, MaxOutstanding: 1000, Shards: 4, MaxBatch: 256, ShutdownTimeout: 20 * time.Second,
 		MaxClockSkew: 5 * time.Minute, MaxAge: 90 * 24 * time.Hour, MaxAmount: 10_000_000, MaxItems: 1000,
 		GenTenants: 20, GenSpeed: 3600, Generate: false, EmulatorHost: "", HTTPAddr: "127.0.0.1:0",
 		BigQueryFlags: BigQueryFlags{Dataset: "pulse", DataDir: t.TempDir(), MaxRows: 500, MaxAge: 200 * time.Millisecond},

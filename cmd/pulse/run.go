@@ -44,6 +44,7 @@ type RunCmd struct {
 	Streams         int           `name:"streams" env:"PULSE_STREAMS" default:"4" help:"StreamingPull streams."`
 	MaxOutstanding  int           `name:"max-outstanding" env:"PULSE_MAX_OUTSTANDING" default:"1000" help:"Max unacked messages in this process."`
 	Shards          int           `name:"shards" env:"PULSE_SHARDS" default:"8" help:"Tenant shard goroutines."`
+	MaxBatch        int           `name:"max-batch" env:"PULSE_MAX_BATCH" default:"256" help:"Most queued orders a shard applies in one state call (one Redis round trip)."`
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"PULSE_SHUTDOWN_TIMEOUT" default:"30s" help:"Bound on graceful shutdown."`
 	StatsInterval   time.Duration `name:"stats-interval" env:"PULSE_STATS_INTERVAL" default:"5s" help:"How often per-tenant counts are logged (0 = never)."`
 
@@ -79,6 +80,7 @@ func (c *RunCmd) Validate() error {
 	positive("streams", c.Streams)
 	positive("max-outstanding", c.MaxOutstanding)
 	positive("shards", c.Shards)
+	positive("max-batch", c.MaxBatch)
 	positive("max-items", c.MaxItems)
 	positive("gen-tenants", c.GenTenants)
 	if c.MaxAmount <= 0 {
