@@ -120,6 +120,13 @@ type Config struct {
 	DefaultZone *time.Location
 	// Zones overrides DefaultZone per tenant id.
 	Zones map[string]*time.Location
+	// TenantZone, when set, is asked for a tenant's calendar (a Zone with
+	// no Loc falls back to Zones and DefaultZone). It is read when a tenant
+	// starts and again on every Advance, so a change of zone (tenant
+	// settings) reaches the windows without a restart, at the day boundary
+	// the Zone says. In distributed mode it is read on every event: every
+	// replica must return the same Zone (sinks/postgres settings do).
+	TenantZone func(tenant string) Zone
 	// Store holds the aggregates. Default a new MemStore.
 	Store Store
 	// Distributed, when set, keeps every piece of tenant state in a shared

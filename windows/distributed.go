@@ -320,34 +320,24 @@ func (e *Engine) emitRemote(id string, si int, w distWin, starts []int64, rev in
 	return nil
 }
 
-func (e *Engine) zoneOf(id string) *time.Location {
-	if z := e.cfg.Zones[id]; z != nil {
-		return z
-	}
-	return e.cfg.DefaultZone
-}
+func (e *Engine) zoneOf(id string) Zone { return e.zoneFor(id) }
 
-func dayIn(loc *time.Location, t int64) (start, end int64) {
-	y, m, dd := time.Unix(0, t).In(loc).Date()
-	return time.Date(y, m, dd, 0, 0, 0, 0, loc).UnixNano(), time.Date(y, m, dd+1, 0, 0, 0, 0, loc).UnixNano()
-}
-
-func (e *Engine) paneIn(loc *time.Location, g int, t int64) (start, end int64) {
+func (e *Engine) paneIn(loc Zone, g int, t int64) (start, end int64) {
 	gr := &e.grids[g]
 	if gr.calendar {
-		return dayIn(loc, t)
+		return loc.Day(t)
 	}
 	start = floorDiv(t, gr.pane) * gr.pane
 	return start, start + gr.pane
 }
 
-func (e *Engine) paneEndIn(loc *time.Location, g int, start int64) int64 {
+func (e *Engine) paneEndIn(loc Zone, g int, start int64) int64 {
 	_, end := e.paneIn(loc, g, start)
 	return end
 }
 
 // windowsOf appends the windows of spec si that hold the pane [start, end).
-func (e *Engine) windowsOf(loc *time.Location, si int, start, end int64, dst []distWin) []distWin {
+func (e *Engine) windowsOf(loc Zone, si int, start, end int64, dst []distWin) []distWin {
 	sp := &e.specs[si]
 	if sp.Calendar {
 		return append(dst, distWin{si, start, end})

@@ -21,9 +21,17 @@
 // # Windows and panes
 //
 // A WindowSpec is tumbling (Size) or hopping (Size, Slide), aligned to the
-// Unix epoch, or the calendar day in the tenant's zone (Config.Zones, else
-// DefaultZone; 23 or 25 hours on DST days). Defaults: 1m, 5m, 1h tumbling
-// and the calendar day. Labels: "1m", "5m", "1h", "1d", "1h/5m".
+// Unix epoch, or the calendar day in the tenant's zone (Config.TenantZone,
+// else Config.Zones, else DefaultZone; 23 or 25 hours on DST days).
+// Defaults: 1m, 5m, 1h tumbling and the calendar day. Labels: "1m", "5m",
+// "1h", "1d", "1h/5m".
+//
+// A tenant's zone may change while it is live (TenantZone is read again on
+// every Advance, and per event in distributed mode). A Zone carries the
+// previous zone and the earliest moment the change applies; days that
+// start before the previous zone's first midnight at or after it keep the
+// previous zone, a transition day runs from there to the new zone's next
+// midnight, and new-zone days follow. No day that may hold events moves.
 //
 // Events are pre-aggregated into panes of gcd(Size, Slide); specs with the
 // same pane length share one pane grid. An event updates one pane per grid,

@@ -3,7 +3,6 @@ package windows
 import (
 	"math"
 	"slices"
-	"time"
 )
 
 // tenant is the engine's time bookkeeping for one tenant; the aggregates
@@ -11,7 +10,7 @@ import (
 type tenant struct {
 	id       string
 	pos      int // index in Engine.tenants
-	loc      *time.Location
+	zone     Zone
 	maxT     int64 // largest event time applied
 	seen     bool
 	lastSeen int64 // processing time of the last event
@@ -22,7 +21,7 @@ type tenant struct {
 	// first close; set at creation so a tenant that was forgotten cannot
 	// reopen windows older than the correction horizon.
 	floor            int64
-	dayStart, dayEnd int64 // cached calendar day in loc
+	dayStart, dayEnd int64 // cached calendar day in zone
 	panes            [MaxGrids]paneIndex
 	live             int // live panes over all grids
 	idsEvicted       int64
@@ -30,12 +29,8 @@ type tenant struct {
 }
 
 func (e *Engine) newTenant(id string, now int64) *tenant {
-	loc := e.cfg.DefaultZone
-	if z := e.cfg.Zones[id]; z != nil {
-		loc = z
-	}
 	tn := &tenant{
-		id: id, pos: len(e.tenants), loc: loc, lastSeen: now,
+		id: id, pos: len(e.tenants), zone: e.zoneFor(id), lastSeen: now,
 		frontier: math.MinInt64, idsEvicted: math.MinInt64 / 2,
 		floor: now - e.ooo - e.lateness - max(e.horizon, 0),
 		specs: make([]specState, len(e.specs)),
@@ -59,9 +54,7 @@ func (tn *tenant) day(t int64) (start, end int64) {
 	if t >= tn.dayStart && t < tn.dayEnd {
 		return tn.dayStart, tn.dayEnd
 	}
-	y, m, d := time.Unix(0, t).In(tn.loc).Date()
-	start = time.Date(y, m, d, 0, 0, 0, 0, tn.loc).UnixNano()
-	end = time.Date(y, m, d+1, 0, 0, 0, 0, tn.loc).UnixNano()
+	start, end = tn.zone.Day(t)
 	tn.dayStart, tn.dayEnd = start, end
 	return start, end
 }

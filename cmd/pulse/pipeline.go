@@ -100,12 +100,17 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	wsCfg := cfg.windowState()
 	emit := p.outputs.Emit
 	if cfg.PostgresURL != "" {
-		settings, err := p.startPostgres(ctx)
-		if err != nil {
+		if _, err := p.startPostgres(ctx); err != nil {
 			return nil, err
 		}
-		wsCfg.Windows.Zones = settings.Zones()
 		live := p.pgLive
+		// Zones follow the settings while running: a change applies at the
+		// day boundary every replica derives from the row (windows.Zone).
+		defZone := wsCfg.Windows.DefaultZone
+		if defZone == nil {
+			defZone = time.UTC
+		}
+		wsCfg.Windows.TenantZone = func(tenant string) windows.Zone { return live.Settings().TenantZone(tenant, defZone) }
 		base := wsCfg.Detect.Detector
 		wsCfg.Detect.Tenant = func(tenant, metric string) (detect.Config, bool) {
 			d, ok := live.Settings().Detector(tenant, metric)

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/windows"
 )
 
 // readSnapshot reads every settings table as of one instant.
@@ -40,6 +41,11 @@ type TenantSettings struct {
 	TenantID string
 	// Zone is the tenant's time zone (calendar days, seasonal baselines).
 	Zone *time.Location
+	// PreviousZone is the zone before the latest change (nil: the process
+	// default, for a row inserted later) and ZoneChangedAt when that change
+	// was saved; zero when the row's zone never changed.
+	PreviousZone  *time.Location
+	ZoneChangedAt time.Time
 	// Currency is what commerce.orders amounts are in (warm start).
 	Currency string
 	// WindowSizes are the sizes the detectors score; empty: the default.
@@ -102,6 +108,33 @@ func (s *Settings) Zone(tenant string) *time.Location {
 		return t.Zone
 	}
 	return nil
+}
+
+// ZoneChangeMargin is how long after a zone change is saved it may start to
+// apply: longer than any replica takes to read it (--settings-refresh), so
+// no replica has cut a day the change moves. The change applies at the
+// previous zone's first midnight after the margin.
+const ZoneChangeMargin = time.Hour
+
+// TenantZone is the tenant's calendar for windows.Config.TenantZone: its
+// zone (def without a row), and after a change the zone before and when the
+// change may apply. Every replica reading the same row gets the same Zone.
+func (s *Settings) TenantZone(tenant string, def *time.Location) windows.Zone {
+	t, ok := s.Tenant(tenant)
+	if !ok || t.Zone == nil {
+		return windows.Zone{Loc: def}
+	}
+	z := windows.Zone{Loc: t.Zone}
+	if !t.ZoneChangedAt.IsZero() {
+		prev := t.PreviousZone
+		if prev == nil {
+			prev = def
+		}
+		if prev.String() != t.Zone.String() {
+			z.Previous, z.Since = prev, t.ZoneChangedAt.Add(ZoneChangeMargin)
+		}
+	}
+	return z
 }
 
 // Zones maps every tenant with a zone to it: windows.Config.Zones.
@@ -226,19 +259,29 @@ func (s *Store) LoadSettings(ctx context.Context, now time.Time) (*Settings, err
 	if err := tx.QueryRow(ctx, "SELECT revision FROM settings_revision").Scan(&out.Revision); err != nil {
 		return nil, fmt.Errorf("load settings: revision: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT tenant_id, time_zone, currency, window_sizes, detector, updated_at FROM tenant_settings`)
+	rows, err := tx.Query(ctx, `SELECT tenant_id, time_zone, coalesce(previous_time_zone, ''), zone_changed_at,
+		currency, window_sizes, detector, updated_at FROM tenant_settings`)
 	if err != nil {
 		return nil, fmt.Errorf("load settings: %w", err)
 	}
 	for rows.Next() {
 		var t TenantSettings
-		var zone string
+		var zone, prev string
+		var changed *time.Time
 		var det []byte
-		if err := rows.Scan(&t.TenantID, &zone, &t.Currency, &t.WindowSizes, &det, &t.UpdatedAt); err != nil {
+		if err := rows.Scan(&t.TenantID, &zone, &prev, &changed, &t.Currency, &t.WindowSizes, &det, &t.UpdatedAt); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("load settings: %w", err)
 		}
 		s.parseTenant(&t, zone, det)
+		if changed != nil {
+			t.ZoneChangedAt = changed.UTC()
+			if prev != "" {
+				// An unknown previous zone falls back to the default: the
+				// row's own zone was validated when it was current.
+				t.PreviousZone, _ = time.LoadLocation(prev)
+			}
+		}
 		out.tenants[t.TenantID] = &t
 	}
 	if err := rows.Err(); err != nil {

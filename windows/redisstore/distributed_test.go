@@ -289,7 +289,7 @@ func TestLeaseHandover(t *testing.T) {
 	end := steps[len(steps)-1].now.Add(2 * time.Hour)
 	want := runSingle(t, steps, end)
 
-	const ttl = 300 * time.Millisecond
+	const ttl = 2 * time.Second // long enough that a renewing replica keeps it on a loaded machine
 	a, b := newReplica(t, s, ttl, 0), newReplica(t, s, ttl, 0)
 	rs := []*replica{a, b}
 	if err := a.leases.Tick(context.Background()); err != nil {
