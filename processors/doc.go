@@ -12,7 +12,9 @@
 // message (bounded by the subscriber's MaxOutstandingMessages). Tenants are
 // hashed onto a fixed set of shard goroutines; each shard alone owns its
 // tenants' state, so state needs no locks, and a shard's bounded queue is
-// where backpressure reaches the broker.
+// where backpressure reaches the broker. Anything else that needs a shard's
+// state runs on its goroutine through Shards.Do: the warm start, and
+// OpenWindows, the query API's read of a tenant's open windows.
 //
 // The package declares the small interfaces it needs from sinks
 // (deadLetterPublisher, orderWriter, insightPublisher); sinks/ satisfies them.

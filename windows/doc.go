@@ -12,6 +12,7 @@
 //	err = e.Advance(now, func(c windows.Closed) { publish(c.Insight(now)) })
 //	err = e.Flush(emit)                              // end of input / shutdown
 //	st := e.Stats()                                  // counters for Prometheus
+//	open, err := e.OpenWindows("acme", "1h", nil)    // partial figures of open windows
 //
 // Concurrency: an Engine and its Store belong to one goroutine (hash tenants
 // onto N shards, one engine each); nothing here locks. Call Advance after
@@ -106,6 +107,16 @@
 // the events.Insight of kind window.metrics (revision 1) or
 // window.correction (revision > 1), id = events.InsightID(tenant, kind, "",
 // currency, window, revision): a replay yields the same ids.
+//
+// # Open windows
+//
+// OpenWindows(tenant, size, dst) returns the windows of one size that hold
+// data and have not closed, with their figures so far, for dashboards: one
+// Closed per currency with Revision 0 and Reason open, read through the
+// close path itself, so with no more events the close emits the same
+// figures. It changes nothing. In distributed mode it reads the Remote
+// (tenant frontier, pane registry, pane aggregates) and works on any
+// replica, lease holder or not.
 //
 // # Dedup
 //

@@ -48,6 +48,7 @@ type pipeline struct {
 	stopRed context.CancelFunc
 	api     *api.Server
 	apiSrv  *http.Server
+	open    *processors.OpenWindows // the API's view of open windows, read on the shards
 
 	bg       sync.WaitGroup     // background loops (router, stats, generator)
 	stopBg   context.CancelFunc // stops the stats and generator loops
@@ -162,6 +163,7 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	p.states = states
 	p.shards = processors.NewShards(processors.ShardsConfig{Shards: cfg.Shards, MaxBatch: cfg.MaxBatch, Log: log},
 		func(i int) processors.ShardState { return states[i] }, p.stats)
+	p.open.Attach(p.shards)
 	if p.pg != nil && cfg.WarmStart {
 		p.warmStart(ctx, wsCfg)
 	}
@@ -341,7 +343,8 @@ func (p *pipeline) startAPI(zone *time.Location) error {
 	if len(tokens) == 0 {
 		p.log.Warn().Msg("no API tokens configured (--api-tokens): every /v1 call will be refused")
 	}
-	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Log: p.log}
+	p.open = &processors.OpenWindows{}
+	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Open: p.open, Log: p.log}
 	if p.pg != nil {
 		acfg.Incidents = pgIncidents{p.pg} // the alert history, shared by every replica
 	}

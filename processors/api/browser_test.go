@@ -35,10 +35,12 @@ func chromium(t *testing.T) string {
 
 // TestDashboardInChromium loads the dashboard in headless Chromium, enters
 // a token, picks a tenant, waits for the charts to draw the History's
-// windows, then closes a burst window through the real windows engine and
-// publishes the anomaly it causes, and waits for the new window and the
-// incident to appear without a reload. Screenshots (laptop and phone) go
-// to testdata/artifacts/.
+// windows, then closes a burst window through the real windows engine,
+// observes an anomaly insight standing in for the detectors' verdict, and
+// waits for the new window and the incident to appear without a reload; it
+// also covers ask and the phone layout. Screenshots (laptop and phone) go
+// to testdata/artifacts/. TestDashboardShowsADetectedBurst in cmd/pulse
+// has the whole pipeline (Pub/Sub, engine, detectors) open the incident.
 func TestDashboardInChromium(t *testing.T) {
 	bin := chromium(t)
 	f := newFixture(t, func(c *Config) { c.Now = time.Now })

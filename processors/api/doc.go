@@ -12,7 +12,10 @@
 // line and reconnects. Incidents come from an IncidentSource, by default
 // the History (assembled from anomaly.* insights by IncidentID); the
 // Postgres alert history can replace it. Open (partial) windows come from
-// an OpenWindows, nil until the windows engine exposes them.
+// an OpenWindows (processors.OpenWindows asks the shard that owns the
+// tenant's windows engine): /metrics lists them after the closed windows,
+// partial with revision 0, when the range reaches now; if they cannot be
+// read, the closed windows are still served with partial_unavailable set.
 //
 // Security: every /v1 call needs "Authorization: Bearer <secret>". Tokens
 // are configured as SHA-256 hashes (ParseTokens: "name:sha256hex:t1|t2" or

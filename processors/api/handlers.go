@@ -45,7 +45,14 @@ type MetricsPage struct {
 	To         time.Time    `json:"to"`
 	Items      []WindowItem `json:"items"`
 	NextCursor string       `json:"next_cursor,omitempty"`
+	// PartialUnavailable is set when the open windows should follow but
+	// could not be read; the closed windows are still listed.
+	PartialUnavailable string `json:"partial_unavailable,omitempty"`
 }
+
+// partialUnavailable is the fixed text of MetricsPage.PartialUnavailable:
+// the cause (a timeout, Redis) goes to the log, not to the client.
+const partialUnavailable = "partial window unavailable: the open window's figures could not be read; the closed windows are complete"
 
 // defaultSpan is how far back /metrics looks without from.
 func defaultSpan(size string) time.Duration {
@@ -138,7 +145,12 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ *principal, t
 		last := ins[len(ins)-1]
 		out.NextCursor = encodeWindowCursor(windowKey{last.Window.Start.UnixNano(), last.Currency})
 	} else if s.cfg.Open != nil && !to.Before(now) {
-		for _, in := range s.cfg.Open.Open(tenant, size, now) {
+		open, err := s.cfg.Open.Open(r.Context(), tenant, size, now)
+		if err != nil {
+			s.cfg.Log.Warn().Err(err).Str("tenant_id", tenant).Str("window", size).Msg("api: open windows unavailable")
+			out.PartialUnavailable = partialUnavailable
+		}
+		for _, in := range open {
 			if currency == "" || in.Currency == currency {
 				out.Items = append(out.Items, windowItem(in, true))
 			}

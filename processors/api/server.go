@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,11 +20,13 @@ import (
 	"github.com/olympus-cloud/pulse/processors/api/web"
 )
 
-// OpenWindows reports a tenant's windows still open at now (partial
-// figures), as window.metrics insights. The windows engine does not expose
-// them yet; nil means none are reported.
+// OpenWindows reports a tenant's windows of a size still open at now, with
+// their partial figures, as window.metrics insights oldest first
+// (processors.OpenWindows reads them from the windows engine). An error
+// means they could not be read: /metrics then says the partial window is
+// unavailable rather than showing a guess.
 type OpenWindows interface {
-	Open(tenant, size string, now time.Time) []events.Insight
+	Open(ctx context.Context, tenant, size string, now time.Time) ([]events.Insight, error)
 }
 
 // Config configures a Server. The zero value serves an API nobody can call
@@ -53,7 +56,7 @@ type Config struct {
 	// Incidents overrides where incidents come from (the Postgres alert
 	// history, later); nil means the History.
 	Incidents IncidentSource
-	// Open reports open windows; nil means none.
+	// Open reports open windows; nil means none are listed.
 	Open OpenWindows
 	// NoDashboard leaves / unserved.
 	NoDashboard bool

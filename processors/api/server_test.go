@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -207,11 +209,14 @@ func TestMetricsRevisionsRangesAndPages(t *testing.T) {
 	}
 }
 
-type openStub struct{}
+type openStub struct{ err error }
 
-func (openStub) Open(tenant, size string, now time.Time) []events.Insight {
+func (o openStub) Open(_ context.Context, tenant, size string, now time.Time) ([]events.Insight, error) {
+	if o.err != nil {
+		return nil, o.err
+	}
 	in := window(tenant, size, now.Truncate(time.Hour), 1, "USD", 1, 1, 100)
-	return []events.Insight{in}
+	return []events.Insight{in}, nil
 }
 
 func TestMetricsOpenWindowIsPartial(t *testing.T) {
@@ -226,6 +231,28 @@ func TestMetricsOpenWindowIsPartial(t *testing.T) {
 		if it.Partial {
 			t.Fatal("a range ending in the past lists an open window")
 		}
+	}
+}
+
+// When the open windows cannot be read, /metrics still lists the closed
+// ones and says the partial window is unavailable, without the cause.
+func TestMetricsOpenWindowUnavailable(t *testing.T) {
+	f := seeded(t, func(c *Config) { c.Open = openStub{err: errors.New("redis: connection refused at 10.1.2.3")} })
+	var p MetricsPage
+	if resp := f.get(t, secretAll, "/v1/tenants/acme/metrics", &p); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if len(p.Items) != 1 || p.Items[0].Partial {
+		t.Fatalf("want the closed window only: %+v", p.Items)
+	}
+	if !strings.HasPrefix(p.PartialUnavailable, "partial window unavailable") || strings.Contains(p.PartialUnavailable, "10.1.2.3") {
+		t.Fatalf("partial_unavailable %q", p.PartialUnavailable)
+	}
+	f2 := seeded(t, func(c *Config) { c.Open = openStub{} })
+	var ok MetricsPage
+	f2.get(t, secretAll, "/v1/tenants/acme/metrics", &ok)
+	if ok.PartialUnavailable != "" {
+		t.Fatalf("partial_unavailable set without an error: %q", ok.PartialUnavailable)
 	}
 }
 
