@@ -19,6 +19,7 @@ import (
 	"github.com/olympus-cloud/pulse/processors"
 	"github.com/olympus-cloud/pulse/processors/api"
 	"github.com/olympus-cloud/pulse/processors/detect"
+	"github.com/olympus-cloud/pulse/processors/recommend"
 	"github.com/olympus-cloud/pulse/sinks/postgres"
 	"github.com/olympus-cloud/pulse/sinks/pubsub"
 	"github.com/olympus-cloud/pulse/windows"
@@ -48,6 +49,7 @@ type pipeline struct {
 	stopRed context.CancelFunc
 	api     *api.Server
 	apiSrv  *http.Server
+	recs    recommend.Registry // the shards' latest bought-together snapshots, for the API
 
 	bg       sync.WaitGroup     // background loops (router, stats, generator)
 	stopBg   context.CancelFunc // stops the stats and generator loops
@@ -98,6 +100,7 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	}
 	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, p.rows, log)
 	wsCfg := cfg.windowState()
+	wsCfg.RecommendSnapshots = p.recs.Publish
 	emit := p.outputs.Emit
 	if cfg.PostgresURL != "" {
 		settings, err := p.startPostgres(ctx)
@@ -333,7 +336,8 @@ func (p *pipeline) startAPI(zone *time.Location) error {
 	if len(tokens) == 0 {
 		p.log.Warn().Msg("no API tokens configured (--api-tokens): every /v1 call will be refused")
 	}
-	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Log: p.log}
+	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Log: p.log,
+		Recommendations: &p.recs}
 	if p.pg != nil {
 		acfg.Incidents = pgIncidents{p.pg} // the alert history, shared by every replica
 	}

@@ -85,7 +85,14 @@
 // A Model is not safe for concurrent use: one goroutine (the tenant shard's
 // worker) owns it and calls Observe, Insights and Pairs. Readers on other
 // goroutines (HTTP) query a Snapshot, an immutable view the owner builds
-// with Model.Snapshot and publishes, for example via atomic.Pointer.
+// with Model.Snapshot and publishes to a Registry (one snapshot per
+// tenant; a later one replaces it, an earlier one never does). The owner
+// learns which tenants to republish from Model.TakeChanged. A snapshot
+// costs O(PairCapacity) to build (about 2 ms for a full tenant at the
+// defaults, BenchmarkSnapshot) and holds the tenant's tracked items and
+// scorable pairs. Snapshot.RecommendAt decays its counts on to the query's
+// instant, which is exactly the model's answer then had no order arrived
+// since: decay multiplies every count by the same factor.
 //
 // # Outputs
 //
