@@ -98,9 +98,10 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	if p.rows, err = openRowSink(ctx, cfg.BigQueryFlags, log); err != nil {
 		return nil, fmt.Errorf("row sink: %w", err)
 	}
-	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, p.rows, log)
+	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, pairRows{p.rows}, log)
 	wsCfg := cfg.windowState()
 	wsCfg.RecommendSnapshots = p.recs.Publish
+	wsCfg.RecommendPairs = p.outputs.EmitPairs
 	emit := p.outputs.Emit
 	if cfg.PostgresURL != "" {
 		settings, err := p.startPostgres(ctx)

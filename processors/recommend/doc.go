@@ -99,7 +99,8 @@
 // Model.Insights returns one KindRecommendation insight per tenant and
 // InsightPeriod listing the strongest pairs not announced before; its id is
 // deterministic. Model.Pairs returns PairRow values for the BigQuery table
-// described by pairs.schema.json.
+// recommendation_pairs (sinks/bigquery/schema/recommendation_pairs.json);
+// pulse run writes them at each tenant's insight tick.
 //
 // The package is pure: no I/O, no clock (time is an argument), and
 // deterministic output for the same input.
