@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/processors/recommend"
 )
 
 // insightPublisher delivers an insight to its topic and returns once it is
@@ -24,6 +25,14 @@ type insightPublisher interface {
 // insights table) and returns once it is written.
 type insightWriter interface {
 	WriteInsight(ctx context.Context, in events.Insight) error
+}
+
+// pairWriter records a tenant's recommendation pairs for analysts (the
+// recommendation_pairs table). A row sink may implement it besides
+// insightWriter. It returns one error per row; a nil slice means every row
+// was written.
+type pairWriter interface {
+	WritePairs(ctx context.Context, rows []recommend.PairRow) []error
 }
 
 // OutputsConfig sizes the output stage. The zero value is usable.
@@ -51,6 +60,7 @@ type Outputs struct {
 	cfg    OutputsConfig
 	pub    insightPublisher
 	rows   insightWriter
+	pairs  pairWriter // nil: the row sink takes no pairs
 	seed   maphash.Seed
 	queues []chan events.Insight
 	wg     sync.WaitGroup
@@ -68,6 +78,11 @@ type Outputs struct {
 	Retries   atomic.Int64
 	Lost      atomic.Int64 // still undelivered when shutdown gave up
 	byKind    sync.Map     // kindSeverity -> *atomic.Int64
+
+	// PairRows counts recommendation pair rows written, PairRowsLost those
+	// refused for good or still unwritten when shutdown gave up.
+	PairRows     atomic.Int64
+	PairRowsLost atomic.Int64
 }
 
 type kindSeverity struct {
@@ -75,7 +90,8 @@ type kindSeverity struct {
 	severity events.Severity
 }
 
-// NewOutputs starts the workers. rows may be nil.
+// NewOutputs starts the workers. rows may be nil; when it also writes
+// recommendation pairs (WritePairs), EmitPairs goes through it.
 func NewOutputs(cfg OutputsConfig, pub insightPublisher, rows insightWriter, log zerolog.Logger) *Outputs {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16
@@ -92,6 +108,7 @@ func NewOutputs(cfg OutputsConfig, pub insightPublisher, rows insightWriter, log
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &Outputs{cfg: cfg, pub: pub, rows: rows, seed: maphash.MakeSeed(), ctx: ctx, cancel: cancel, log: log,
 		rowSlots: make(chan struct{}, cfg.RowsInFlight)}
+	o.pairs, _ = rows.(pairWriter)
 	for range cfg.Workers {
 		q := make(chan events.Insight, cfg.QueueSize)
 		o.queues = append(o.queues, q)
@@ -175,6 +192,70 @@ func (o *Outputs) retry(in events.Insight, step func(context.Context, events.Ins
 		case <-o.ctx.Done():
 		}
 		wait = min(2*wait, o.cfg.MaxBackoff)
+	}
+}
+
+// EmitPairs writes a tenant's recommendation pairs through the row sink,
+// off the caller's goroutine: it takes one slot of the bounded row pool
+// (blocking while the pool is full, as insight rows do) and returns. Rows
+// that fail transiently are retried with backoff until written or shutdown
+// gives up; rows refused for good are logged and counted lost. Without a
+// pair writer it does nothing.
+func (o *Outputs) EmitPairs(tenant string, rows []recommend.PairRow) {
+	if o.pairs == nil || len(rows) == 0 {
+		return
+	}
+	select {
+	case o.rowSlots <- struct{}{}:
+	case <-o.ctx.Done():
+		o.PairRowsLost.Add(int64(len(rows)))
+		return
+	}
+	o.rowsWG.Add(1)
+	go func() {
+		defer func() { <-o.rowSlots; o.rowsWG.Done() }()
+		o.writePairs(tenant, rows)
+	}()
+}
+
+func (o *Outputs) writePairs(tenant string, rows []recommend.PairRow) {
+	wait := 50 * time.Millisecond
+	for {
+		errs := o.pairs.WritePairs(o.ctx, rows)
+		if errs == nil {
+			o.PairRows.Add(int64(len(rows)))
+			return
+		}
+		var retry []recommend.PairRow
+		var last error
+		for i, err := range errs {
+			var p permanent
+			switch {
+			case err == nil:
+				o.PairRows.Add(1)
+			case errors.As(err, &p) && p.Permanent():
+				o.PairRowsLost.Add(1)
+				o.log.Error().Str("tenant_id", tenant).Str("insert_id", rows[i].InsertID()).Err(err).Msg("recommendation pair row refused")
+			default:
+				retry, last = append(retry, rows[i]), err
+			}
+		}
+		if len(retry) == 0 {
+			return
+		}
+		if o.ctx.Err() != nil {
+			o.PairRowsLost.Add(int64(len(retry)))
+			o.log.Error().Str("tenant_id", tenant).Int("rows", len(retry)).Err(last).Msg("recommendation pair rows lost at shutdown")
+			return
+		}
+		o.Retries.Add(1)
+		o.log.Warn().Str("tenant_id", tenant).Int("rows", len(retry)).Err(last).Dur("retry_in", wait).Msg("recommendation pair rows failed; retrying")
+		select {
+		case <-time.After(wait/2 + rand.N(wait/2+1)):
+		case <-o.ctx.Done():
+		}
+		wait = min(2*wait, o.cfg.MaxBackoff)
+		rows = retry
 	}
 }
 

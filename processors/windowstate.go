@@ -24,6 +24,19 @@ type WindowStateConfig struct {
 	Analytics analytics.Config
 	// Recommend configures the bought-together model.
 	Recommend recommend.Config
+	// RecommendSnapshots, when set, receives a fresh snapshot of each
+	// tenant whose bought-together model changed, in rounds SnapshotEvery
+	// apart (default 10s), at most SnapshotBatch (default 32) per Advance
+	// tick. It runs on the shard goroutine and must not block
+	// (recommend.Registry.Publish).
+	RecommendSnapshots func(*recommend.Snapshot)
+	SnapshotEvery      time.Duration
+	SnapshotBatch      int
+	// RecommendPairs, when set, receives each tenant's scorable pairs at
+	// the tick of its periodic recommendation insight (once per
+	// Recommend.InsightPeriod), for the recommendation_pairs table. It runs
+	// on the shard goroutine; it may block, like emit.
+	RecommendPairs func(tenant string, rows []recommend.PairRow)
 	// DetectSizes are the window sizes whose closes are scored by the
 	// detectors. Default "1h" and "1d": minute windows are too noisy for
 	// most tenants to alert on, and scoring them would cost a detector
@@ -68,6 +81,7 @@ type WindowState struct {
 	swept   int64 // hour (Unix seconds / 3600) of the last customer sweep
 	rec     *recommend.Model
 	recAt   int64 // recommendation insight period of the last announcement
+	recPub  recPublisher
 	emit    func(events.Insight)
 	stats   *Stats
 	log     zerolog.Logger
@@ -202,8 +216,10 @@ func (s *WindowState) Advance(now time.Time) error {
 			for _, in := range s.rec.Insights(t, now) {
 				s.emit(in)
 			}
+			s.exportPairs(t, now)
 		}
 	}
+	s.publishSnapshots(now)
 	return nil
 }
 

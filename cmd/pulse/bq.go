@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/processors/recommend"
 	"github.com/olympus-cloud/pulse/sinks/bigquery"
 	"github.com/olympus-cloud/pulse/sinks/bigquery/localfile"
 )
@@ -48,8 +49,28 @@ func (f BigQueryFlags) Config() bigquery.Config {
 type rowSink interface {
 	WriteOrder(ctx context.Context, o *events.Order, m bigquery.OrderMeta) error
 	WriteInsight(ctx context.Context, in events.Insight) error
+	WritePairs(ctx context.Context, rows []bigquery.PairRow) []error
 	Close(ctx context.Context) error
 	Stats() bigquery.Stats
+}
+
+// pairRows lets the row sink take the shards' recommendation pairs
+// (processors' pairWriter): processors/ and sinks/ may not import each
+// other, so the fields are copied here, with recommend's insert id.
+type pairRows struct{ rowSink }
+
+func (s pairRows) WritePairs(ctx context.Context, rows []recommend.PairRow) []error {
+	out := make([]bigquery.PairRow, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		out[i] = bigquery.PairRow{
+			InsertID: r.InsertID(), TenantID: r.TenantID, ComputedAt: r.ComputedAt, SKUA: r.SKUA, SKUB: r.SKUB,
+			PairCount: r.PairCount, PairCountError: r.PairCountError, CountA: r.CountA, CountB: r.CountB,
+			Baskets: r.Baskets, Support: r.Support, ConfidenceAB: r.ConfidenceAB, ConfidenceBA: r.ConfidenceBA,
+			Lift: r.Lift, HalfLifeHours: r.HalfLifeHours,
+		}
+	}
+	return s.rowSink.WritePairs(ctx, out)
 }
 
 // openRowSink opens BigQuery when a project is configured, else the local
@@ -94,7 +115,7 @@ func (c *BqInitCmd) Run(g *Globals) error {
 
 // BqSchemaCmd prints one table's schema.
 type BqSchemaCmd struct {
-	Table string `arg:"" enum:"orders,tenant_metrics,insights" help:"Table (${enum})."`
+	Table string `arg:"" enum:"orders,tenant_metrics,insights,recommendation_pairs" help:"Table (${enum})."`
 }
 
 // Run prints the schema JSON.

@@ -19,6 +19,7 @@ import (
 	"github.com/olympus-cloud/pulse/processors"
 	"github.com/olympus-cloud/pulse/processors/api"
 	"github.com/olympus-cloud/pulse/processors/detect"
+	"github.com/olympus-cloud/pulse/processors/recommend"
 	"github.com/olympus-cloud/pulse/sinks/postgres"
 	"github.com/olympus-cloud/pulse/sinks/pubsub"
 	"github.com/olympus-cloud/pulse/windows"
@@ -49,6 +50,7 @@ type pipeline struct {
 	api     *api.Server
 	apiSrv  *http.Server
 	open    *processors.OpenWindows // the API's view of open windows, read on the shards
+	recs    recommend.Registry      // the shards' latest bought-together snapshots, for the API
 
 	bg       sync.WaitGroup     // background loops (router, stats, generator)
 	stopBg   context.CancelFunc // stops the stats and generator loops
@@ -97,8 +99,10 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 	if p.rows, err = openRowSink(ctx, cfg.BigQueryFlags, log); err != nil {
 		return nil, fmt.Errorf("row sink: %w", err)
 	}
-	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, p.rows, log)
+	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, pairRows{p.rows}, log)
 	wsCfg := cfg.windowState()
+	wsCfg.RecommendSnapshots = p.recs.Publish
+	wsCfg.RecommendPairs = p.outputs.EmitPairs
 	emit := p.outputs.Emit
 	if cfg.PostgresURL != "" {
 		if _, err := p.startPostgres(ctx); err != nil {
@@ -344,7 +348,8 @@ func (p *pipeline) startAPI(zone *time.Location) error {
 		p.log.Warn().Msg("no API tokens configured (--api-tokens): every /v1 call will be refused")
 	}
 	p.open = &processors.OpenWindows{}
-	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Open: p.open, Log: p.log}
+	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Open: p.open, Log: p.log,
+		Recommendations: &p.recs}
 	if p.pg != nil {
 		acfg.Incidents = pgIncidents{p.pg} // the alert history, shared by every replica
 	}

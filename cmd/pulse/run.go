@@ -57,6 +57,8 @@ type RunCmd struct {
 	DetectThreshold   float64       `name:"detect-threshold" env:"PULSE_DETECT_THRESHOLD" default:"2.5" help:"Warning threshold (standard deviations)."`
 	DetectCritical    float64       `name:"detect-critical" env:"PULSE_DETECT_CRITICAL" default:"4" help:"Critical threshold (standard deviations)."`
 
+	RecommendSnapshotEvery time.Duration `name:"recommend-snapshot-every" env:"PULSE_RECOMMEND_SNAPSHOT_EVERY" default:"10s" help:"How often the bought-together models of tenants with new orders are snapshotted for the API's /recommendations."`
+
 	MaxClockSkew time.Duration `name:"max-clock-skew" env:"PULSE_MAX_CLOCK_SKEW" default:"5m" help:"How far in the future occurred_at may be."`
 	MaxAge       time.Duration `name:"max-age" env:"PULSE_MAX_AGE" default:"2160h" help:"How far in the past occurred_at may be (negative disables)."`
 	MaxAmount    int64         `name:"max-amount" env:"PULSE_MAX_AMOUNT" default:"10000000" help:"Cap on amounts, in major currency units."`
@@ -91,6 +93,9 @@ func (c *RunCmd) Validate() error {
 	}
 	if c.MaxClockSkew < 0 {
 		errs = append(errs, errors.New("--max-clock-skew must not be negative"))
+	}
+	if c.RecommendSnapshotEvery < 0 {
+		errs = append(errs, errors.New("--recommend-snapshot-every must not be negative"))
 	}
 	if c.GenSpeed < 0 {
 		errs = append(errs, errors.New("--gen-speed must not be negative"))
@@ -154,7 +159,8 @@ func (c *RunCmd) windowState() processors.WindowStateConfig {
 		Detect: detect.MonitorConfig{Detector: detect.Config{
 			Threshold: c.DetectThreshold, Critical: c.DetectCritical, Location: zone,
 		}},
-		DetectSizes: c.DetectSizes,
+		DetectSizes:   c.DetectSizes,
+		SnapshotEvery: c.RecommendSnapshotEvery,
 	}
 }
 

@@ -1,8 +1,8 @@
 // Package api serves Pulse's query API, live stream and dashboard over
 // HTTP: per-tenant closed windows, insights and incidents under /v1 (see
 // api/openapi.yaml), server-sent events of new windows and insights, plain
-// language questions (package ask) and the embedded dashboard at /
-// (package web).
+// language questions (package ask), "bought together" recommendations and
+// the embedded dashboard at / (package web).
 //
 // Feeding: the Server answers from a bounded in-memory History fed with
 // every delivered insight: outputs.Observe(server.Observe). Observe never
@@ -16,6 +16,21 @@
 // tenant's windows engine): /metrics lists them after the closed windows,
 // partial with revision 0, when the range reaches now; if they cannot be
 // read, the closed windows are still served with partial_unavailable set.
+//
+// Recommendations: /recommendations?sku=SKU&limit=N (default 10, at most
+// the model's MaxLimit, 100) answers from Config.Recommendations, the
+// latest recommend.Snapshot of the tenant (pulse run: a recommend.Registry
+// the shards publish to), never from the live model, so a request never
+// waits for a shard. Counts are decayed from the snapshot's instant to the
+// request's (exact: decay scales every count alike), so an idle tenant's
+// answer ages as the model would; snapshot_at says which orders are in.
+// The body is recommend.Result, the same as `pulse recommend --json`'s
+// result: items best lift first, or cold_start (tenant_has_too_few_baskets,
+// sku_has_too_little_support, no_pair_has_enough_support) with a reason and
+// no items. A tenant is known here when it has windows or a snapshot; one
+// with windows but no basket yet is a cold tenant. A missing or
+// non-printable sku and a bad limit are 400. Without a source the endpoint
+// is not served (404 not_found).
 //
 // Security: every /v1 call needs "Authorization: Bearer <secret>". Tokens
 // are configured as SHA-256 hashes (ParseTokens: "name:sha256hex:t1|t2" or

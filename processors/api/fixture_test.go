@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/olympus-cloud/pulse/events"
+	"github.com/olympus-cloud/pulse/processors/recommend"
 )
 
 const (
@@ -51,8 +52,9 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 			{Name: "acme-dash", SHA256: HashToken(secretAcme), Tenants: []string{"acme"}},
 		},
 		RatePerSecond: 1000, Burst: 1000,
-		Now: c.now,
-		Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Now:             c.now,
+		Log:             zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Recommendations: &recommend.Registry{},
 	}
 	if mod != nil {
 		mod(&cfg)

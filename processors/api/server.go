@@ -58,6 +58,9 @@ type Config struct {
 	Incidents IncidentSource
 	// Open reports open windows; nil means none are listed.
 	Open OpenWindows
+	// Recommendations serves /recommendations; nil leaves the endpoint
+	// unserved (404 not_found).
+	Recommendations Recommendations
 	// NoDashboard leaves / unserved.
 	NoDashboard bool
 	// Now is the clock. Default time.Now.
@@ -167,6 +170,9 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/tenants/{tenant}/incidents", s.scoped(s.listIncidents))
 	m.Handle("GET /v1/tenants/{tenant}/stream", s.scoped(s.stream))
 	m.Handle("GET /v1/tenants/{tenant}/ask", s.scoped(s.ask))
+	if s.cfg.Recommendations != nil {
+		m.Handle("GET /v1/tenants/{tenant}/recommendations", s.scopedBy(s.knownForRecommendations, s.recommendations))
+	}
 	m.Handle("/v1/", s.authed(func(w http.ResponseWriter, r *http.Request, _ *principal) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path, "")
 	}))
@@ -247,6 +253,11 @@ type tenantFunc func(w http.ResponseWriter, r *http.Request, p *principal, tenan
 // or not the tenant exists (and before any parameter is looked at); then
 // a malformed id is 400 and an unknown tenant 404.
 func (s *Server) scoped(next tenantFunc) http.Handler {
+	return s.scopedBy(s.history.Known, next)
+}
+
+// scopedBy is scoped with its own test of a known tenant.
+func (s *Server) scopedBy(known func(tenant string) bool, next tenantFunc) http.Handler {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, p *principal) {
 		tenant := r.PathValue("tenant")
 		if !p.allows(tenant) {
@@ -258,7 +269,7 @@ func (s *Server) scoped(next tenantFunc) http.Handler {
 			badParam(w, "tenant", "must match [A-Za-z0-9_-]{1,64}")
 			return
 		}
-		if !s.history.Known(tenant) {
+		if !known(tenant) {
 			writeError(w, http.StatusNotFound, "tenant_not_found", "no data for this tenant", "")
 			return
 		}

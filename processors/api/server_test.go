@@ -12,7 +12,7 @@ import (
 	"github.com/olympus-cloud/pulse/events"
 )
 
-var tenantPaths = []string{"/metrics", "/insights", "/incidents", "/ask?q=revenue+today", "/stream"}
+var tenantPaths = []string{"/metrics", "/insights", "/incidents", "/ask?q=revenue+today", "/stream", "/recommendations?sku=A"}
 
 func seeded(t *testing.T, mod func(*Config)) *fixture {
 	f := newFixture(t, mod)

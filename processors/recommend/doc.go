@@ -85,14 +85,68 @@
 // A Model is not safe for concurrent use: one goroutine (the tenant shard's
 // worker) owns it and calls Observe, Insights and Pairs. Readers on other
 // goroutines (HTTP) query a Snapshot, an immutable view the owner builds
-// with Model.Snapshot and publishes, for example via atomic.Pointer.
+// with Model.Snapshot and publishes to a Registry (one snapshot per
+// tenant; a later one replaces it, an earlier one never does). The owner
+// learns which tenants to republish from Model.TakeChanged. A snapshot
+// costs O(PairCapacity) to build (about 2 ms for a full tenant at the
+// defaults, BenchmarkSnapshot) and holds the tenant's tracked items and
+// scorable pairs. Snapshot.RecommendAt decays its counts on to the query's
+// instant, which is exactly the model's answer then had no order arrived
+// since: decay multiplies every count by the same factor.
 //
 // # Outputs
 //
 // Model.Insights returns one KindRecommendation insight per tenant and
 // InsightPeriod listing the strongest pairs not announced before; its id is
 // deterministic. Model.Pairs returns PairRow values for the BigQuery table
-// described by pairs.schema.json.
+// recommendation_pairs (sinks/bigquery/schema/recommendation_pairs.json);
+// pulse run writes them at each tenant's insight tick.
+//
+// # Several replicas (pulse run --state redis): a known limitation
+//
+// The model lives in the memory of each shard of each replica; nothing of
+// it is in Redis. With R replicas on one subscription, a replica's model
+// learns only the completions and refunds Pub/Sub delivered to it (the
+// windows' shared dedup in Redis still keeps a redelivery from being
+// learned twice, on any replica). Precisely:
+//
+//   - Each basket is one message, so a pair is never split between
+//     replicas: a replica sees a sample of whole baskets, and confidence,
+//     support and lift are estimates from that sample, unbiased when the
+//     split is blind to content but noisier (about √R times the standard
+//     error for the same traffic).
+//   - Counts (N, n(a), n(a,b)) are each replica's share, about 1/R of the
+//     tenant's, so the cold-start thresholds (MinBaskets, MinItemCount,
+//     MinPairCount) are reached about R times later, and pairs with fewer
+//     than R·MinPairCount baskets may never be recommended.
+//   - /recommendations answers from the replica the request reaches: two
+//     requests may get different figures, or one a cold start.
+//   - Every replica announces its own recommendation insight for a tenant
+//     and period with the same insight id (tenant, kind, metric, period)
+//     but its own pairs: consumers that drop duplicate ids keep whichever
+//     came first, and insights_dedup keeps one.
+//   - recommendation_pairs gets one partial snapshot per replica and
+//     period (each at its own computed_at, so distinct insert ids). Counts
+//     of snapshots taken at the same instant could be summed; ratios
+//     cannot be averaged.
+//   - A refund delivered to another replica than its completion is a
+//     forgotten order there: it is undone approximately, from its own
+//     lines (or ignored without lines), while the completing replica keeps
+//     the basket. Counts drift up on one replica and down on another.
+//   - A replica (any mode) starts empty after a restart: the model is not
+//     persisted and warm start does not rebuild it.
+//
+// A shared variant would keep, per tenant in Redis, forward-decayed
+// counters (weights 2^((t-ref)/HalfLife) against a per-tenant reference,
+// as here) for N, items and pairs, added by one Lua script per batch of
+// orders with the windows' dedup, and trimmed to ItemCapacity and
+// PairCapacity by a sorted set of counts (evicting the smallest, whose
+// count becomes the newcomer's error, as in SpaceSaving); each replica
+// would then build its Snapshots from Redis on the publish period instead
+// of from its own sketch, behind a small interface (Observe a batch,
+// Snapshot a tenant, Pairs of a tenant). It is not built: a basket of
+// MaxBasket SKUs is up to 190 pair updates, so its cost and the exact
+// refund semantics need measuring against real Redis first.
 //
 // The package is pure: no I/O, no clock (time is an argument), and
 // deterministic output for the same input.

@@ -122,7 +122,7 @@ func TestSnapshotConcurrentReaders(t *testing.T) {
 // TestPairSchema: the BigQuery schema file and PairRow agree, field by
 // field, and a row's InsertID is stable and distinct per pair.
 func TestPairSchema(t *testing.T) {
-	raw, err := os.ReadFile("pairs.schema.json")
+	raw, err := os.ReadFile("../../sinks/bigquery/schema/recommendation_pairs.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ type Model struct {
 	seed    maphash.Seed
 	tenants map[string]*tenant
 	stats   Stats
+	changed map[string]struct{} // tenants whose counts changed since TakeChanged
 
 	hashes []uint64 // scratch for one basket
 	names  []string
@@ -38,6 +39,7 @@ type Stats struct {
 
 // tenant is one tenant's bounded state.
 type tenant struct {
+	id      string
 	clock   clock
 	baskets float64                  // N, in stored scale
 	items   *sketch[uint64, string]  // SKU hash → SKU
@@ -57,7 +59,8 @@ func New(cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Model{cfg: cfg.withDefaults(), seed: maphash.MakeSeed(), tenants: make(map[string]*tenant)}, nil
+	return &Model{cfg: cfg.withDefaults(), seed: maphash.MakeSeed(), tenants: make(map[string]*tenant),
+		changed: make(map[string]struct{})}, nil
 }
 
 // Config is the model's configuration with defaults filled in.
@@ -75,6 +78,23 @@ func (m *Model) Tenants() []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// TakeChanged lists, sorted, the tenants whose counts an Observe changed
+// since the previous call, and forgets them: the owner republishes just
+// their snapshots.
+func (m *Model) TakeChanged() []string {
+	ids := make([]string, 0, len(m.changed))
+	for id := range m.changed {
+		ids = append(ids, id)
+	}
+	clear(m.changed)
+	slices.Sort(ids)
+	return ids
+}
+
+// touch records that t's counts changed. The id is the tenant's own copy,
+// so the set holds no decoder memory.
+func (m *Model) touch(t *tenant) { m.changed[t.id] = struct{}{} }
 
 // Observe learns from one validated order event: a completion adds its
 // basket, a refund removes the refunded lines' contribution, and other
@@ -94,13 +114,15 @@ func (m *Model) Observe(o *events.Order) {
 func (m *Model) tenant(id string) *tenant {
 	t := m.tenants[id]
 	if t == nil {
+		id = strings.Clone(id)
 		t = &tenant{
+			id:     id,
 			clock:  newClock(m.cfg.HalfLife),
 			items:  newSketch[uint64, string](m.cfg.ItemCapacity, hashU64),
 			pairs:  newSketch[[2]uint64, bool](m.cfg.PairCapacity, hashPair),
 			recent: newRecent(m.cfg.RefundMemory),
 		}
-		m.tenants[strings.Clone(id)] = t
+		m.tenants[id] = t
 	}
 	return t
 }
@@ -164,6 +186,7 @@ func (m *Model) complete(o *events.Order) {
 		}
 	}
 	t.recent.put(order, o.OccurredAt.UnixNano(), m.hashes)
+	m.touch(t)
 	m.stats.Completed++
 }
 
@@ -197,6 +220,7 @@ func (m *Model) refund(o *events.Order) {
 		}
 	}
 	t.recent.put(order, o.OccurredAt.UnixNano(), nil) // a redelivered refund is then a no-op
+	m.touch(t)
 	m.stats.RefundsApprox++
 }
 
@@ -227,5 +251,6 @@ func (m *Model) undoRemembered(t *tenant, s *recentSlot, refunded []uint64) {
 	if len(s.items) == 0 {
 		t.baskets = max(t.baskets-w, 0)
 	}
+	m.touch(t)
 	m.stats.RefundsExact++
 }

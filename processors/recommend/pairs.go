@@ -10,7 +10,8 @@ import (
 )
 
 // PairRow is one SKU pair of one tenant at one instant, for the BigQuery
-// table recommendation_pairs (schema: pairs.schema.json). A pair appears
+// table recommendation_pairs (schema:
+// sinks/bigquery/schema/recommendation_pairs.json). A pair appears
 // once, SKUA < SKUB; confidence is given both ways. Counts are decayed to
 // ComputedAt and guaranteed (lowered by the sketch's error); PairCountError
 // is what was subtracted.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -62,6 +63,8 @@ type Snapshot struct {
 	pairBound  float64
 	minBaskets float64
 	minItem    float64
+	minPair    float64
+	halfLife   time.Duration // 0: no decay
 	maxLimit   int
 	items      map[string]itemStat
 	neighbors  map[string][]Recommendation // best first
@@ -99,7 +102,7 @@ func (m *Model) checkQuery(sku string, limit int) error {
 func (m *Model) snapshot(tenant string, now time.Time, only string) *Snapshot {
 	s := &Snapshot{
 		tenant: tenant, at: now, minBaskets: m.cfg.MinBaskets, minItem: m.cfg.MinItemCount,
-		maxLimit: m.cfg.MaxLimit, items: map[string]itemStat{}, neighbors: map[string][]Recommendation{},
+		minPair: m.cfg.MinPairCount, halfLife: max(m.cfg.HalfLife, 0), maxLimit: m.cfg.MaxLimit, items: map[string]itemStat{}, neighbors: map[string][]Recommendation{},
 	}
 	t := m.tenants[tenant]
 	if t == nil {
@@ -199,27 +202,60 @@ func (s *Snapshot) Tenant() string { return s.tenant }
 // At is the instant counts are decayed to.
 func (s *Snapshot) At() time.Time { return s.at }
 
-// Recommend returns the top limit items bought with sku, or a cold-start
-// reason when support is too thin to say. Safe for concurrent use.
+// Recommend returns the top limit items bought with sku, decayed to the
+// snapshot's instant, or a cold-start reason when support is too thin to
+// say. Safe for concurrent use.
 func (s *Snapshot) Recommend(sku string, limit int) (Result, error) {
+	return s.RecommendAt(sku, limit, s.at)
+}
+
+// RecommendAt is Recommend with the counts decayed on to now (an instant
+// before the snapshot's counts as the snapshot's own): exactly what the
+// model would answer at now had it seen no order since the snapshot,
+// because decay scales every count by one factor. Ratios do not change; a
+// pair whose decayed count falls below MinPairCount drops out, and the
+// cold-start thresholds apply to the decayed counts. Safe for concurrent
+// use.
+func (s *Snapshot) RecommendAt(sku string, limit int, now time.Time) (Result, error) {
 	if sku == "" || limit < 1 || limit > s.maxLimit {
 		return Result{}, fmt.Errorf("%w: sku %q, limit %d not in 1..%d", ErrInvalidQuery, sku, limit, s.maxLimit)
 	}
-	r := Result{Tenant: s.tenant, SKU: sku, At: s.at, Baskets: s.baskets, PairErrorBound: s.pairBound, Items: []Recommendation{}}
+	f := 1.0
+	switch {
+	case !now.After(s.at):
+		now = s.at
+	case s.halfLife > 0:
+		f = math.Exp2(-float64(now.Sub(s.at)) / float64(s.halfLife))
+	}
+	baskets := s.baskets * f
+	r := Result{Tenant: s.tenant, SKU: sku, At: now, Baskets: baskets, PairErrorBound: s.pairBound * f, Items: []Recommendation{}}
 	it := s.items[sku]
-	r.SKUCount = it.est
-	switch l := s.neighbors[sku]; {
-	case s.baskets < s.minBaskets:
+	r.SKUCount = it.est * f
+	var l []Recommendation
+	for _, rec := range s.neighbors[sku] {
+		if len(l) == limit {
+			break
+		}
+		if rec.Count*f >= s.minPair {
+			rec.Count *= f
+			l = append(l, rec)
+		}
+	}
+	switch {
+	case baskets < s.minBaskets:
 		r.ColdStart = ColdTenant
-		r.Reason = fmt.Sprintf("tenant %s has %.1f completed baskets (decayed); recommendations need %g", s.tenant, s.baskets, s.minBaskets)
-	case it.low < s.minItem:
+		r.Reason = fmt.Sprintf("tenant %s has %.1f completed baskets (decayed); recommendations need %g", s.tenant, baskets, s.minBaskets)
+	case it.low*f < s.minItem:
 		r.ColdStart = ColdSKU
-		r.Reason = fmt.Sprintf("SKU %s is in %.1f tracked baskets (decayed); recommendations need %g", sku, it.low, s.minItem)
+		r.Reason = fmt.Sprintf("SKU %s is in %.1f tracked baskets (decayed); recommendations need %g", sku, it.low*f, s.minItem)
 	case len(l) == 0:
 		r.ColdStart = ColdPairs
 		r.Reason = fmt.Sprintf("no item is bought with SKU %s more often than chance in enough baskets yet", sku)
 	default:
-		r.Items = slices.Clone(l[:min(limit, len(l))])
+		r.Items = l
 	}
 	return r, nil
 }
+
+// MaxLimit is the largest limit a query may ask for.
+func (s *Snapshot) MaxLimit() int { return s.maxLimit }

@@ -1,6 +1,6 @@
 // Package bigquery is Pulse's analytics sink: it writes order events, closed
-// window metrics and insights to three BigQuery tables, batched and
-// loss-free, and owns their schemas (schema/*.json, as `bq mk --schema`
+// window metrics, insights and recommendation pairs to four BigQuery tables,
+// batched and loss-free, and owns their schemas (schema/*.json, as `bq mk --schema`
 // takes them) and the analyst views (views/*.sql).
 //
 // # Contract
@@ -19,6 +19,12 @@
 //     row may not be written: nack, and Pub/Sub redelivers.
 //   - window.metrics and window.correction insights go to tenant_metrics
 //     (they must carry Metrics); every other kind goes to insights.
+//   - WritePairs(ctx, []PairRow) writes a tenant's bought-together pairs
+//     (processors/recommend's PairRow, copied field by field by cmd/pulse)
+//     to recommendation_pairs with the row's own InsertID, and returns one
+//     error per row (nil: all written; *RowError: refused for good). The
+//     rows enter the batcher from one goroutine (batch SubmitAll), so a
+//     tenant's thousands of pairs fill whole batches.
 //   - Close(ctx) stops intake, flushes what is pending and waits, bounded by
 //     ctx; rows cut off by ctx fail (nack), never vanish.
 //   - Stats() returns counters: rows written, rejected, failed, batches,

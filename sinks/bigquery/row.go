@@ -14,6 +14,7 @@ const (
 	TableOrders        = "orders"
 	TableTenantMetrics = "tenant_metrics"
 	TableInsights      = "insights"
+	TablePairs         = "recommendation_pairs"
 )
 
 // OrderMeta is what the transport knows about an order event: PublishTime

@@ -24,6 +24,7 @@ var Tables = []TableSpec{
 	{Name: TableOrders, Description: "One row per delivered valid order event; deduplicate with orders_dedup.", Partition: "occurred_at", Clustering: []string{"tenant_id"}},
 	{Name: TableTenantMetrics, Description: "One row per closed window and revision; latest revision in tenant_metrics_latest.", Partition: "window_start", Clustering: []string{"tenant_id", "window_size"}},
 	{Name: TableInsights, Description: "One row per insight event; deduplicate with insights_dedup.", Partition: "generated_at", Clustering: []string{"tenant_id", "kind"}},
+	{Name: TablePairs, Description: "Bought-together SKU pairs of each tenant, one snapshot per tenant and recommendation period.", Partition: "computed_at", Clustering: []string{"tenant_id", "sku_a"}},
 }
 
 // SchemaJSON returns the schema file of a table, in `bq mk` form.

@@ -14,7 +14,7 @@ import (
 	"github.com/olympus-cloud/pulse/sinks/bigquery/internal/batch"
 )
 
-// Writer streams rows into the three tables with tabledata.insertAll. It is
+// Writer streams rows into the four tables with tabledata.insertAll. It is
 // safe for concurrent use; each table has its own batcher.
 type Writer struct {
 	cfg     Config

@@ -6,7 +6,8 @@
 //	<dir>/<table>/<YYYY-MM-DD>/part-<start>-<pid>.ndjson
 //
 // one folder per table and partition day (orders by occurred_at,
-// tenant_metrics by window_start, insights by generated_at, UTC), each file
+// tenant_metrics by window_start, insights by generated_at,
+// recommendation_pairs by computed_at, UTC), each file
 // loadable with
 //
 //	bq load --source_format=NEWLINE_DELIMITED_JSON pulse.orders FILE sinks/bigquery/schema/orders.json

@@ -245,3 +245,21 @@ func (w *Writer) drop(key string) {
 		delete(w.files, key)
 	}
 }
+
+// WritePairs appends a tenant's recommendation pair rows and returns once
+// they are on disk, with one error per row (nil slice: all written).
+func (w *Writer) WritePairs(ctx context.Context, rows []bigquery.PairRow) []error {
+	submitted := 0
+	errs := bigquery.SubmitPairs(ctx, rows, w.cfg.Batch.MaxBytes, func(ctx context.Context, enc []*bigquery.Row, sizes []int) []error {
+		submitted = len(enc)
+		errs := w.b.SubmitAll(ctx, enc, sizes)
+		for j, err := range errs {
+			if errors.Is(err, batch.ErrClosed) {
+				errs[j] = bigquery.ErrClosed
+			}
+		}
+		return errs
+	})
+	w.rowsRejected.Add(int64(len(rows) - submitted))
+	return errs
+}

@@ -116,6 +116,50 @@ func (b *Batcher[T]) Submit(ctx context.Context, item T, size int) error {
 	}
 }
 
+// SubmitAll adds items (sizes[i] bytes each) in order and waits until every
+// batch holding one has been flushed, returning each item's outcome (nil
+// slice: all written). It is Submit for many items from one goroutine:
+// they join batches as fast as the batcher takes them, instead of one
+// batch age per item. If ctx ends first, the items not yet taken fail with
+// ctx.Err() and the others may still be written.
+func (b *Batcher[T]) SubmitAll(ctx context.Context, items []T, sizes []int) []error {
+	reqs := make([]*request[T], 0, len(items))
+	errs := make([]error, len(items))
+	failed := false
+	b.mu.RLock()
+	for i, item := range items {
+		if b.closed {
+			errs[i], failed = ErrClosed, true
+			continue
+		}
+		r := &request[T]{item: item, size: sizes[i], done: make(chan error, 1)}
+		select {
+		case b.in <- r:
+			reqs = append(reqs, r)
+		case <-ctx.Done():
+			errs[i], failed = ctx.Err(), true
+		}
+	}
+	b.mu.RUnlock()
+	j := 0
+	for i := range items {
+		if errs[i] != nil {
+			continue
+		}
+		select {
+		case errs[i] = <-reqs[j].done:
+		case <-ctx.Done():
+			errs[i] = ctx.Err()
+		}
+		failed = failed || errs[i] != nil
+		j++
+	}
+	if !failed {
+		return nil
+	}
+	return errs
+}
+
 // Close stops accepting items, flushes what is pending and waits for every
 // flush to finish. If ctx ends first, in-flight flushes are cancelled (their
 // submitters get an error, so their messages are redelivered) and Close

@@ -198,3 +198,45 @@ func BenchmarkSubmit(b *testing.B) {
 		}
 	})
 }
+
+// TestSubmitAllFromOneGoroutine: many items from one caller fill whole
+// batches (not one batch age per item), and each gets its own outcome.
+func TestSubmitAllFromOneGoroutine(t *testing.T) {
+	odd := errors.New("odd refused")
+	r := &recorder{fail: func(it int) error {
+		if it%2 == 1 && it < 10 {
+			return odd
+		}
+		return nil
+	}}
+	b := New(Policy{MaxRows: 100, MaxAge: time.Hour, Workers: 2}, r.flush)
+	items := make([]int, 250)
+	sizes := make([]int, 250)
+	for i := range items {
+		items[i], sizes[i] = i, 10
+	}
+	done := make(chan []error)
+	go func() { done <- b.SubmitAll(context.Background(), items[:200], sizes[:200]) }()
+	var errs []error
+	select {
+	case errs = <-done: // two full batches: no wait for the hour-long age
+	case <-time.After(10 * time.Second):
+		t.Fatal("SubmitAll of two full batches waited for the batch age")
+	}
+	for i, err := range errs {
+		if want := i%2 == 1 && i < 10; (err != nil) != want || (err != nil && !errors.Is(err, odd)) {
+			t.Errorf("item %d: %v", i, err)
+		}
+	}
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.sizes(); len(got) != 2 || got[0] != 100 || got[1] != 100 {
+		t.Errorf("batch sizes %v, want 100, 100", got)
+	}
+	for _, err := range b.SubmitAll(context.Background(), items[:3], sizes[:3]) {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("after Close: %v, want ErrClosed", err)
+		}
+	}
+}
