@@ -123,11 +123,23 @@ func (s *WindowState) Apply(o *events.Order, now time.Time) error {
 // windows did with it.
 func (s *WindowState) ApplyOrder(o *events.Order, now time.Time) (windows.ApplyResult, error) {
 	res, err := s.engine.Apply(o, now)
-	if err == nil && !res.Duplicate {
-		s.emitResults(s.biz.ObserveOrder(o, now))
+	if err != nil {
+		return res, err
+	}
+	if !res.Duplicate {
 		s.rec.Observe(o)
 	}
-	return res, err
+	// A shared customer store dedups on its own, so it takes the orders
+	// the windows saw already too: one whose customer update failed is
+	// applied when it is redelivered.
+	if !res.Duplicate || s.biz.SharedCustomers() {
+		rs, err := s.biz.ObserveOrder(o, now)
+		s.emitResults(rs)
+		if err != nil {
+			return res, fmt.Errorf("analytics of tenant %s event %s: %w", o.TenantID, o.EventID, err)
+		}
+	}
+	return res, nil
 }
 
 // Stats are the windows engine's counters.
@@ -140,10 +152,14 @@ func (s *WindowState) Advance(now time.Time) error {
 		return fmt.Errorf("advance windows: %w", err)
 	}
 	// Customers drift into At_Risk by silence, not by an order: sweep once
-	// an hour of processing time.
-	if h := now.Unix() / 3600; h != s.swept {
+	// an hour of processing time (a shared store sweeps a bounded step on
+	// every tick, starting each tenant's pass hourly itself).
+	var sweepErr error
+	if h := now.Unix() / 3600; h != s.swept || s.biz.SharedCustomers() {
 		s.swept = h
-		s.emitResults(s.biz.Sweep(now))
+		rs, err := s.biz.Sweep(now)
+		s.emitResults(rs)
+		sweepErr = err
 	}
 	if p := now.UnixNano() / int64(s.rec.Config().InsightPeriod); p != s.recAt {
 		s.recAt = p
@@ -153,7 +169,7 @@ func (s *WindowState) Advance(now time.Time) error {
 			}
 		}
 	}
-	return nil
+	return sweepErr
 }
 
 // Flush emits every open window when FlushOnClose is set.

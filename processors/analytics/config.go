@@ -49,9 +49,14 @@ type Config struct {
 	// Segments.
 	Segments         SegmentRules
 	SegmentOverrides map[SegmentScope]SegmentRules
-	// MaxCustomersPerTenant bounds the customer states one tenant keeps.
-	// Past it, the customers with the oldest last order are evicted (one
-	// sixteenth of the cap at a time). Default 100,000.
+	// Customers keeps the per-customer state. Nil: the Engine's own
+	// MemoryCustomers, capped at MaxCustomersPerTenant. Set it to a store
+	// shared by replicas (rediscustomers) when several replicas take one
+	// tenant's orders; such a store has its own cap. One store per Engine.
+	Customers CustomerStore
+	// MaxCustomersPerTenant bounds the customer states one tenant keeps in
+	// memory. Past it, the customers with the oldest last order are evicted
+	// (one sixteenth of the cap at a time). Default 100,000.
 	MaxCustomersPerTenant int
 	// ForgetCustomersAfter drops a customer's state at the sweep after it
 	// has gone this long without an order. Default two years.
