@@ -71,11 +71,11 @@ func TestEngineCustomerLifecycle(t *testing.T) {
 	step(observe(t, e, order(events.OrderRefunded, "e6", "c9", 100, at), at))
 	// Time passes: High_Value holds through exactly 60 days, then Regular;
 	// exactly 90 days of silence is still Regular, a minute more is At_Risk.
-	step(sweep(t, e, at.Add(60 * day)))
+	step(sweep(t, e, at.Add(60*day)))
 	step(sweep(t, e, at.Add(60*day+time.Minute)), "c1:High_Value>Regular")
-	step(sweep(t, e, at.Add(90 * day)))
+	step(sweep(t, e, at.Add(90*day)))
 	step(sweep(t, e, at.Add(90*day+time.Minute)), "c1:Regular>At_Risk")
-	step(sweep(t, e, at.Add(91 * day)))
+	step(sweep(t, e, at.Add(91*day)))
 	// A $10 order brings the customer back: $1,009.99 spent, VIP again.
 	back := at.Add(92 * day)
 	step(observe(t, e, order(events.OrderCompleted, "e7", "c1", 1000, back), back), "c1:At_Risk>VIP_Active")
