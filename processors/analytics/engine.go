@@ -530,7 +530,7 @@ func (e *Engine) visit(v *SweepVisit, now time.Time, out []Result) []Result {
 		ts.noteFirst(v.FirstOrder)
 		counts := ts.tally
 		ts.tally = nil
-		if counts == nil {
+		if len(counts) == 0 {
 			break
 		}
 		d := ts.localDay(now)
