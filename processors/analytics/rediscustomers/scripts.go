@@ -44,23 +44,25 @@ local function gt(a, b)
 end
 `
 
-// applyScript applies a batch. ARGV: prefix, ttl ms, cap per tenant, then
-// per update 13 values: tenant, lease shard, field (currency|customer),
-// event hash (8 bytes), kind ("c" completed, "r" refund), amount, event
-// time (enc), event time ms (zset score), VIP spend (minor units), VIP
-// cutoff (enc of now - VIPWithin), high-value spend, high-value cutoff,
-// at-risk cutoff. Returns per update 11 strings: status ("a" applied, "d"
+// applyScript applies a batch. ARGV: prefix, ttl ms, cap per tenant, dedup
+// ttl ms, then per update 14 values: tenant, lease shard, field
+// (currency|customer), event hash (8 bytes), kind ("c" completed, "r"
+// refund), amount, event time (enc), event time ms (zset score), VIP spend
+// (minor units), VIP cutoff (enc of now - VIPWithin), high-value spend,
+// high-value cutoff, at-risk cutoff, event hour (dedup set). An event is a
+// duplicate when its hash is in the tenant's set of that event hour, or
+// among the customer's latest four. Returns per update 11 strings: status ("a" applied, "d"
 // duplicate, "n" refund of an unknown customer), segment before, after,
 // orders, spent and last before, orders, spent and last after, the
 // tenant's first order (enc, "" if none), customers evicted.
 var applyScript = redis.NewScript(luaMoney + `
-local P, ttl, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local P, ttl, cap, dttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local out = {}
-local i = 4
+local i = 5
 while i <= #ARGV do
   local t, shard, f, hsh, kind, amt, at, atMs = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7]
-  local vipS, vipC, hvS, hvC, riskC = ARGV[i+8], ARGV[i+9], ARGV[i+10], ARGV[i+11], ARGV[i+12]
-  i = i + 13
+  local vipS, vipC, hvS, hvC, riskC, hour = ARGV[i+8], ARGV[i+9], ARGV[i+10], ARGV[i+11], ARGV[i+12], ARGV[i+13]
+  i = i + 14
   local cu, cz, cm = P .. 'cu:' .. t, P .. 'cz:' .. t, P .. 'cm:' .. t
   local v = redis.call('HGET', cu, f)
   local first = redis.call('HGET', cm, 'first') or ''
@@ -75,7 +77,9 @@ while i <= #ARGV do
       ring = string.sub(v, head + 1, head + 32)
       nxt = tonumber(string.sub(v, head + 33, head + 33))
     end
-    local dup = false
+    local ce = P .. 'ce:' .. t .. ':' .. hour
+    local dup = redis.call('SADD', ce, hsh) == 0
+    redis.call('PEXPIRE', ce, dttl)
     for k = 0, 3 do
       if string.sub(ring, k * 8 + 1, k * 8 + 8) == hsh then dup = true end
     end

@@ -21,6 +21,7 @@ const (
 	// week: the sweep forgets silent customers first, the TTL only drops
 	// tenants nobody sweeps any more.
 	DefaultTTL       = analytics.DefaultForgetCustomersAfter + 7*24*time.Hour
+	DefaultDedupTTL  = 52 * time.Hour
 	DefaultInterval  = time.Hour
 	DefaultPage      = 2000
 	DefaultOpTimeout = 5 * time.Second
@@ -47,6 +48,11 @@ type Config struct {
 	// TTL is how long a tenant's keys outlive its last order. Keep it
 	// above the engine's ForgetCustomersAfter. Default DefaultTTL.
 	TTL time.Duration
+	// DedupTTL is how long the event ids of an event hour are remembered
+	// after its last event (P ce:{tenant}:{hour}); past it a redelivery is
+	// caught only among the customer's latest four events. Default
+	// DefaultDedupTTL, the window state's TTL.
+	DedupTTL time.Duration
 	// Interval is how often a pass over a tenant's customers starts.
 	// Default one hour.
 	Interval time.Duration
@@ -73,7 +79,7 @@ func (c Config) Validate() error {
 		name string
 		bad  bool
 	}{
-		{"max per tenant", c.MaxPerTenant < 0}, {"ttl", c.TTL < 0}, {"interval", c.Interval < 0},
+		{"max per tenant", c.MaxPerTenant < 0}, {"ttl", c.TTL < 0}, {"dedup ttl", c.DedupTTL < 0}, {"interval", c.Interval < 0},
 		{"page", c.Page < 0}, {"op timeout", c.OpTimeout < 0},
 	} {
 		if v.bad {
@@ -99,6 +105,9 @@ func (c Config) withDefaults() Config {
 	if c.TTL == 0 {
 		c.TTL = DefaultTTL
 	}
+	if c.DedupTTL == 0 {
+		c.DedupTTL = DefaultDedupTTL
+	}
 	if c.Interval == 0 {
 		c.Interval = DefaultInterval
 	}
@@ -116,12 +125,13 @@ func (c Config) withDefaults() Config {
 // is incremental and runs only for the tenants whose lease this replica
 // holds. One Store per Engine (its sweep progress is the Engine's).
 type Store struct {
-	cfg    Config
-	c      *redis.Client
-	ttlMs  string
-	args   []any
-	passes map[string]*pass // by tenant, of the passes in progress or done
-	lists  map[int]*tenantList
+	cfg     Config
+	c       *redis.Client
+	ttlMs   string
+	dedupMs string
+	args    []any
+	passes  map[string]*pass // by tenant, of the passes in progress or done
+	lists   map[int]*tenantList
 }
 
 var _ analytics.CustomerStore = (*Store)(nil)
@@ -133,7 +143,8 @@ func New(cfg Config) (*Store, error) {
 	}
 	cfg = cfg.withDefaults()
 	return &Store{cfg: cfg, c: cfg.Client, ttlMs: strconv.FormatInt(cfg.TTL.Milliseconds(), 10),
-		passes: map[string]*pass{}, lists: map[int]*tenantList{}}, nil
+		dedupMs: strconv.FormatInt(cfg.DedupTTL.Milliseconds(), 10),
+		passes:  map[string]*pass{}, lists: map[int]*tenantList{}}, nil
 }
 
 func (s *Store) ctx() (context.Context, context.CancelFunc) {
@@ -149,7 +160,7 @@ func (s *Store) Apply(batch []analytics.CustomerUpdate, out []analytics.Customer
 	if len(batch) == 0 {
 		return nil
 	}
-	args := append(s.args[:0], s.cfg.Prefix, s.ttlMs, strconv.Itoa(s.cfg.MaxPerTenant))
+	args := append(s.args[:0], s.cfg.Prefix, s.ttlMs, strconv.Itoa(s.cfg.MaxPerTenant), s.dedupMs)
 	var hb [8]byte
 	for i := range batch {
 		u := &batch[i]
@@ -171,7 +182,7 @@ func (s *Store) Apply(batch []analytics.CustomerUpdate, out []analytics.Customer
 			string(hb[:]), kind, strconv.FormatInt(u.Amount, 10), enc(at), strconv.FormatInt(floorMs(at), 10),
 			strconv.FormatInt(r.VIPSpend*scale, 10), enc(now-int64(r.VIPWithin)),
 			strconv.FormatInt(r.HighValueSpend*scale, 10), enc(now-int64(r.HighValueWithin)),
-			enc(now-int64(r.AtRiskAfter)))
+			enc(now-int64(r.AtRiskAfter)), strconv.FormatInt(floorDiv(at, int64(time.Hour)), 10))
 	}
 	s.args = args
 	ctx, cancel := s.ctx()
@@ -295,10 +306,13 @@ func dec(s string) (int64, error) {
 	return int64(u ^ 1<<63), nil
 }
 
-func floorMs(ns int64) int64 {
-	ms := ns / 1e6
-	if ns%1e6 < 0 {
-		ms--
+// floorMs is ns in whole milliseconds, rounded toward minus infinity.
+func floorMs(ns int64) int64 { return floorDiv(ns, int64(time.Millisecond)) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
 	}
-	return ms
+	return q
 }

@@ -245,3 +245,28 @@ func TestMemoryPerCustomer(t *testing.T) {
 		t.Errorf("%d bytes per customer, documented as under 400", per)
 	}
 }
+
+// A shared store is handed the orders the windows saw already (so an
+// update lost to a Redis error is applied on redelivery): it must know an
+// event seen long before, past the customer's latest four, from the
+// tenant's event-hour sets.
+func TestRedeliveryPastTheLatestFour(t *testing.T) {
+	e := newEngine(t, open(t, Config{}))
+	t0 := customertest.T0
+	var first *events.Order
+	for i := range 6 {
+		o := order("shop", fmt.Sprintf("e%d", i), "c1", 100, t0.Add(time.Duration(i)*time.Hour))
+		if i == 0 {
+			first = o
+		}
+		if _, err := e.ObserveOrder(o, o.OccurredAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.ObserveOrder(first, t0.Add(6*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.Stats(); s.Orders != 6 || s.DuplicateOrders != 1 {
+		t.Errorf("stats %+v, want 6 orders and 1 duplicate", s)
+	}
+}
