@@ -71,6 +71,10 @@ type seriesState struct {
 	s        [2]series                 // hourly, daily
 	fc       [2][numMetrics]forecaster // hourly (168), daily (7)
 	trendDir [numMetrics]Direction     // last hourly trend direction published
+	// trendCand is a new hourly direction waiting out the dwell, for
+	// trendRun consecutive fits.
+	trendCand [numMetrics]Direction
+	trendRun  [numMetrics]int
 
 	hourPatternDay int64 // local day the daily pattern was last computed
 	hourPatternSig string
@@ -214,22 +218,12 @@ func (e *Engine) hourly(ts *tenantState, ss *seriesState, p int64, now time.Time
 	s := &ss.s[hourIdx]
 	end := time.Unix((p+1)*hourSec, 0).UTC()
 	for k := range numMetrics {
-		if !e.cfg.Trend.Hourly {
+		if e.cfg.Trend.NoHourly {
 			break
 		}
-		r, ok := e.trend(ts, ss, hourIdx, k, end, now)
-		if !ok || r.Trend.Direction == ss.trendDir[k] {
-			continue
+		if r, ok := e.hourlyTrend(ts, ss, k, end, now); ok {
+			out = append(out, r)
 		}
-		// Hysteresis: a trend returns to stable only within half the
-		// tolerance, so growth hovering at the boundary does not flap.
-		g, half := r.Trend.Growth, e.cfg.Trend.HourlyTolerance/2
-		if r.Trend.Direction == DirectionStable &&
-			(ss.trendDir[k] == DirectionIncreasing && g > half || ss.trendDir[k] == DirectionDecreasing && g < -half) {
-			continue
-		}
-		ss.trendDir[k] = r.Trend.Direction
-		out = append(out, r)
 	}
 	// The daily pattern, once a local day, over the latest Pattern.Days.
 	if d := ts.localDay(end.Add(-time.Second)); d != ss.hourPatternDay {
@@ -276,24 +270,61 @@ func (ts *tenantState) periodStart(idx int, p int64) time.Time {
 	return ts.dayStart(p)
 }
 
+// trend is the daily trend of metric k, published on every daily window.
 func (e *Engine) trend(ts *tenantState, ss *seriesState, idx, k int, end, now time.Time) (Result, bool) {
-	s := &ss.s[idx]
-	n, tol, size := e.cfg.Trend.HourlyPoints, e.cfg.Trend.HourlyTolerance, sizeHour
-	if idx == dayIdx {
-		n, tol, size = e.cfg.Trend.DailyPoints, e.cfg.Trend.DailyTolerance, sizeDay
-	}
-	y, obs := s.tail(k, n)
+	y, obs := ss.s[idx].tail(k, e.cfg.Trend.DailyPoints)
 	if len(y) < e.cfg.Trend.MinPoints {
 		return Result{}, false
 	}
-	t := FitTrend(y, tol)
+	return e.trendResult(ts, ss, idx, k, FitTrend(y, e.cfg.Trend.DailyTolerance), obs, end, now, "least_squares"), true
+}
+
+// hourlyTrend fits the hourly trend of metric k with the hour of the week
+// taken out (FitSeasonalTrend) and returns an insight only when a new
+// direction is announced: significant (p < Alpha) and beyond the
+// tolerance to leave stable, back to stable only once within half the
+// tolerance or no longer significant (hysteresis), and the same new
+// direction for HourlyDwell consecutive hours.
+func (e *Engine) hourlyTrend(ts *tenantState, ss *seriesState, k int, end, now time.Time) (Result, bool) {
+	c := &e.cfg.Trend
+	y, obs := ss.s[hourIdx].tail(k, c.HourlyPoints)
+	if len(y) < c.HourlyPoints {
+		return Result{}, false
+	}
+	t := FitSeasonalTrend(y, HourlySeason, c.HourlyTolerance, c.Alpha)
+	cur, next := ss.trendDir[k], t.Direction
+	if next == DirectionStable && t.PValue < c.Alpha &&
+		(cur == DirectionIncreasing && t.Growth > c.HourlyTolerance/2 || cur == DirectionDecreasing && t.Growth < -c.HourlyTolerance/2) {
+		next = cur
+	}
+	if next == cur {
+		ss.trendRun[k] = 0
+		return Result{}, false
+	}
+	if next != ss.trendCand[k] || ss.trendRun[k] == 0 {
+		ss.trendCand[k], ss.trendRun[k] = next, 0
+	}
+	if ss.trendRun[k]++; ss.trendRun[k] < c.HourlyDwell {
+		return Result{}, false
+	}
+	ss.trendDir[k], ss.trendRun[k] = next, 0
+	t.Direction = next
+	return e.trendResult(ts, ss, hourIdx, k, t, obs, end, now, "least_squares_hour_of_week"), true
+}
+
+func (e *Engine) trendResult(ts *tenantState, ss *seriesState, idx, k int, t Trend, obs int, end, now time.Time, method string) Result {
+	s := &ss.s[idx]
+	size := sizeHour
+	if idx == dayIdx {
+		size = sizeDay
+	}
 	t.Metric, t.Currency, t.Size, t.Observed = metricNames[k], ss.currency, size, obs
-	w := events.Window{Start: ts.periodStart(idx, s.last()-int64(len(y))+1), End: end, Size: size}
+	w := events.Window{Start: ts.periodStart(idx, s.last()-int64(t.Points)+1), End: end, Size: size}
 	in := newInsight(ts.id, KindTrend, t.Metric, endKey(t.Metric, w), ss.currency, w, now, trendMessage(&t))
 	in.Observed, in.Expected, in.Score = t.Slope, t.Mean, t.Growth
 	in.Band = events.Band{Low: t.Slope - 1.96*t.SlopeSE, High: t.Slope + 1.96*t.SlopeSE}
-	in.Method, in.History = "least_squares", len(y)
-	return Result{Insight: in, Confidence: Confidence(len(y), frac(obs, len(y)), e.cfg.ConfidencePoints), Trend: &t}, true
+	in.Method, in.History = method, t.Points
+	return Result{Insight: in, Confidence: Confidence(t.Points, frac(obs, t.Points), e.cfg.ConfidencePoints), Trend: &t}
 }
 
 // endKey makes the id of an insight over a lookback unique by its end: while
