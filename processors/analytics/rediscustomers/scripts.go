@@ -57,7 +57,7 @@ end
 // tenant's first order (enc, "" if none), customers evicted.
 var applyScript = redis.NewScript(luaMoney + `
 local P, ttl, cap, dttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local out = {}
+local out, firsts, touched, hours = {}, {}, {}, {}
 local i = 5
 while i <= #ARGV do
   local t, shard, f, hsh, kind, amt, at, atMs = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6], ARGV[i+7]
@@ -65,7 +65,11 @@ while i <= #ARGV do
   i = i + 14
   local cu, cz, cm = P .. 'cu:' .. t, P .. 'cz:' .. t, P .. 'cm:' .. t
   local v = redis.call('HGET', cu, f)
-  local first = redis.call('HGET', cm, 'first') or ''
+  local first = firsts[t]
+  if first == nil then
+    first = redis.call('HGET', cm, 'first') or ''
+    firsts[t] = first
+  end
   if not v and kind == 'r' then
     for _, x in ipairs({'n', '', '', '0', '0', '', '0', '0', '', first, '0'}) do out[#out + 1] = x end
   else
@@ -79,7 +83,7 @@ while i <= #ARGV do
     end
     local ce = P .. 'ce:' .. t .. ':' .. hour
     local dup = redis.call('SADD', ce, hsh) == 0
-    redis.call('PEXPIRE', ce, dttl)
+    hours[ce] = true
     for k = 0, 3 do
       if string.sub(ring, k * 8 + 1, k * 8 + 8) == hsh then dup = true end
     end
@@ -101,6 +105,7 @@ while i <= #ARGV do
         end
         if first == '' or at < first then
           first = at
+          firsts[t] = at
           redis.call('HSET', cm, 'first', first)
         end
       end
@@ -120,14 +125,18 @@ while i <= #ARGV do
         redis.call('ZREMRANGEBYRANK', cz, 0, drop - 1)
         ev = drop
       end
-      redis.call('SADD', P .. 'ct:' .. shard, t)
-      redis.call('PEXPIRE', P .. 'ct:' .. shard, ttl)
-      redis.call('PEXPIRE', cu, ttl)
-      redis.call('PEXPIRE', cz, ttl)
-      redis.call('PEXPIRE', cm, ttl)
+      touched[t] = shard
       for _, x in ipairs({'a', bseg, s, string.format('%d', bo), bs, bl, string.format('%d', orders), spent, last, first, tostring(ev)}) do out[#out + 1] = x end
     end
   end
+end
+for ce in pairs(hours) do redis.call('PEXPIRE', ce, dttl) end
+for t, shard in pairs(touched) do
+  redis.call('SADD', P .. 'ct:' .. shard, t)
+  redis.call('PEXPIRE', P .. 'ct:' .. shard, ttl)
+  redis.call('PEXPIRE', P .. 'cu:' .. t, ttl)
+  redis.call('PEXPIRE', P .. 'cz:' .. t, ttl)
+  redis.call('PEXPIRE', P .. 'cm:' .. t, ttl)
 end
 return out
 `)

@@ -26,7 +26,7 @@ func TestContract(t *testing.T) {
 	})
 }
 
-func newEngine(t *testing.T, s *Store) *analytics.Engine {
+func newEngine(t testing.TB, s *Store) *analytics.Engine {
 	t.Helper()
 	e, err := analytics.New(analytics.Config{Customers: s})
 	if err != nil {
@@ -243,6 +243,22 @@ func TestMemoryPerCustomer(t *testing.T) {
 	t.Logf("%d bytes per customer (15-character id)", per)
 	if per > 400 {
 		t.Errorf("%d bytes per customer, documented as under 400", per)
+	}
+	keys, err := s.c.Keys(ctx, s.cfg.Prefix+"ce:shop:*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("event-hour sets %v: %v", keys, err)
+	}
+	var sets int64
+	for _, k := range keys {
+		b, err := s.c.MemoryUsage(ctx, k, 0).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets += b
+	}
+	t.Logf("%d bytes per event in the event-hour sets", sets/n)
+	if sets/n > 100 {
+		t.Errorf("%d bytes per event in the dedup sets, documented as about 50", sets/n)
 	}
 }
 
