@@ -65,7 +65,9 @@ type Config struct {
 	// (one sixteenth of the cap at a time). Default 100,000.
 	MaxCustomersPerTenant int
 	// ForgetCustomersAfter drops a customer's state at the sweep after it
-	// has gone this long without an order. Default two years.
+	// has gone this long without an order: in memory and in a shared store
+	// alike. Default two years; at least a day past the longest at-risk
+	// horizon (a customer forgotten sooner would never be At_Risk).
 	ForgetCustomersAfter time.Duration
 	// EmitFirstSegment also publishes customer.segment_changed when a
 	// customer is first seen (from no segment to New_Customer). Off by
@@ -232,6 +234,15 @@ func (c Config) Validate() error {
 	}
 	if c.ForgetCustomersAfter < 0 {
 		bad("forget customers after %s must not be negative", c.ForgetCustomersAfter)
+	}
+	// A customer must outlive the At_Risk horizon by a day of sweeps, or
+	// the move would never be announced and at-risk counts would be empty.
+	atRisk := c.Segments.AtRiskAfter
+	for _, r := range c.SegmentOverrides {
+		atRisk = max(atRisk, r.withDefaults(c.Segments).AtRiskAfter)
+	}
+	if c.ForgetCustomersAfter > 0 && c.ForgetCustomersAfter < atRisk+day {
+		bad("forget customers after %s must be at least a day past the at-risk horizon %s", c.ForgetCustomersAfter, atRisk)
 	}
 	for t, loc := range c.Locations {
 		if loc == nil {

@@ -423,7 +423,9 @@ func (e *Engine) forecast(ts *tenantState, ss *seriesState, idx, k int, y []floa
 // ObserveOrder is ObserveOrders of one order.
 func (e *Engine) ObserveOrder(o *events.Order, now time.Time) ([]Result, error) {
 	e.one[0] = o
-	return e.ObserveOrders(e.one[:], now)
+	rs, err := e.ObserveOrders(e.one[:], now)
+	e.one[0] = nil
+	return rs, err
 }
 
 // ObserveOrders applies valid order events to their customers' state (one
