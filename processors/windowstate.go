@@ -87,8 +87,12 @@ type WindowState struct {
 	log     zerolog.Logger
 	now     time.Time // processing time of the current call
 	res     []windows.ApplyResult
-	logged  map[logKey]int64 // window log: latest start scored per series
-	logBuf  []byte
+	// orders of the current batch for the customer store, and their
+	// indexes in it
+	custBatch []*events.Order
+	custIdx   []int
+	logged    map[logKey]int64 // window log: latest start scored per series
+	logBuf    []byte
 }
 
 // NewWindowState builds a shard's state. emit receives every insight in
@@ -156,14 +160,22 @@ func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []e
 		return
 	}
 	s.now = now
+	s.custBatch, s.custIdx = s.custBatch[:0], s.custIdx[:0]
+	shared := s.biz.SharedCustomers()
 	for i, o := range orders {
 		errs[i] = nil
 		r := &s.res[i]
 		switch {
 		case r.Err == nil:
 			if !r.Duplicate {
-				s.emitResults(s.biz.ObserveOrder(o, now))
 				s.rec.Observe(o)
+			}
+			// A shared customer store dedups on its own, so it takes the
+			// orders the windows saw already too: one whose customer update
+			// failed is applied when it is redelivered.
+			if !r.Duplicate || shared {
+				s.custBatch = append(s.custBatch, o)
+				s.custIdx = append(s.custIdx, i)
 			}
 		case errors.Is(r.Err, windows.ErrTooManyTenants), errors.Is(r.Err, windows.ErrTooManyWindows), errors.Is(r.Err, windows.ErrInvalidEvent):
 			s.stats.capRejected.Add(1)
@@ -171,6 +183,18 @@ func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []e
 		default:
 			errs[i] = r.Err
 		}
+	}
+	if len(s.custBatch) > 0 {
+		rs, err := s.biz.ObserveOrders(s.custBatch, now)
+		s.emitResults(rs)
+		if err != nil {
+			// Redelivered, these orders are duplicates to the windows and
+			// applied once more to the customers (the store dedups).
+			for _, i := range s.custIdx {
+				errs[i] = fmt.Errorf("analytics of tenant %s event %s: %w", orders[i].TenantID, orders[i].EventID, err)
+			}
+		}
+		clear(s.custBatch)
 	}
 	for i, o := range orders {
 		if i > 0 && orders[i-1].TenantID == o.TenantID {
@@ -188,11 +212,23 @@ func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []e
 // windows did with it.
 func (s *WindowState) ApplyOrder(o *events.Order, now time.Time) (windows.ApplyResult, error) {
 	res, err := s.engine.Apply(o, now)
-	if err == nil && !res.Duplicate {
-		s.emitResults(s.biz.ObserveOrder(o, now))
+	if err != nil {
+		return res, err
+	}
+	if !res.Duplicate {
 		s.rec.Observe(o)
 	}
-	return res, err
+	// A shared customer store dedups on its own, so it takes the orders
+	// the windows saw already too: one whose customer update failed is
+	// applied when it is redelivered.
+	if !res.Duplicate || s.biz.SharedCustomers() {
+		rs, err := s.biz.ObserveOrder(o, now)
+		s.emitResults(rs)
+		if err != nil {
+			return res, fmt.Errorf("analytics of tenant %s event %s: %w", o.TenantID, o.EventID, err)
+		}
+	}
+	return res, nil
 }
 
 // Stats are the windows engine's counters.
@@ -205,10 +241,14 @@ func (s *WindowState) Advance(now time.Time) error {
 		return fmt.Errorf("advance windows: %w", err)
 	}
 	// Customers drift into At_Risk by silence, not by an order: sweep once
-	// an hour of processing time.
-	if h := now.Unix() / 3600; h != s.swept {
+	// an hour of processing time (a shared store sweeps a bounded step on
+	// every tick, starting each tenant's pass hourly itself).
+	var sweepErr error
+	if h := now.Unix() / 3600; h != s.swept || s.biz.SharedCustomers() {
 		s.swept = h
-		s.emitResults(s.biz.Sweep(now))
+		rs, err := s.biz.Sweep(now)
+		s.emitResults(rs)
+		sweepErr = err
 	}
 	if p := now.UnixNano() / int64(s.rec.Config().InsightPeriod); p != s.recAt {
 		s.recAt = p
@@ -220,7 +260,7 @@ func (s *WindowState) Advance(now time.Time) error {
 		}
 	}
 	s.publishSnapshots(now)
-	return nil
+	return sweepErr
 }
 
 // Flush emits every open window when FlushOnClose is set.

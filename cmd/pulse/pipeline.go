@@ -17,6 +17,7 @@ import (
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/processors"
+	"github.com/olympus-cloud/pulse/processors/analytics/rediscustomers"
 	"github.com/olympus-cloud/pulse/processors/api"
 	"github.com/olympus-cloud/pulse/processors/detect"
 	"github.com/olympus-cloud/pulse/processors/recommend"
@@ -159,6 +160,14 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 			// Scored windows go to Redis too, so whichever replica closes a
 			// tenant next continues its detectors and analytics.
 			c.Log = p.redis
+			// Customer state is shared too: any replica applies any order,
+			// the lease holder of a tenant's shard sweeps its customers.
+			if c.Analytics.Customers, err = rediscustomers.New(rediscustomers.Config{
+				Client: p.redis.Client(), Prefix: p.redis.Prefix(), MaxPerTenant: c.Analytics.MaxCustomersPerTenant,
+				Leases: leases, Shards: cfg.LeaseShards, Member: i, Members: cfg.Shards,
+			}); err != nil {
+				return nil, fmt.Errorf("redis customers: %w", err)
+			}
 		}
 		if states[i], err = processors.NewWindowState(c, emit, p.stats, log); err != nil {
 			return nil, err

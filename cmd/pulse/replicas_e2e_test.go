@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,7 +97,11 @@ func TestThreeReplicasGiveTheResultsOfOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pub.Close()
-	published := publishGenerated(t, ctx, pub.Client, "orders", gen, truth.Add)
+	customers := customerTruth{}
+	published := publishGenerated(t, ctx, pub.Client, "orders", gen, func(m *eventgen.Message) {
+		truth.Add(m)
+		customers.add(m)
+	})
 	acked := func() (n int64) {
 		for _, p := range replicas {
 			n += p.stats.Acked.Load()
@@ -108,6 +114,8 @@ func TestThreeReplicasGiveTheResultsOfOne(t *testing.T) {
 			t.Logf("replica %d received nothing (Pub/Sub's choice)", i)
 		}
 	}
+
+	customers.check(t, redisURL, prefix)
 
 	want := truth.Windows()
 	waitForTruth(t, metrics, want, 60*time.Second)
@@ -132,5 +140,66 @@ func TestThreeReplicasGiveTheResultsOfOne(t *testing.T) {
 			t.Fatalf("replicas published %d first results for %d distinct windows", n, len(firsts))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// customerTruth is each customer's completed orders and latest completed
+// order time, from the generated stream (first deliveries of valid events).
+type customerTruth map[string]*struct {
+	orders int64
+	last   time.Time
+}
+
+func (c customerTruth) add(m *eventgen.Message) {
+	o := m.Order
+	if o == nil || m.Duplicate || m.Expect != "" || o.CustomerID == "" || o.Type != events.OrderCompleted {
+		return
+	}
+	k := o.TenantID + "/" + o.Currency + "|" + o.CustomerID
+	if c[k] == nil {
+		c[k] = &struct {
+			orders int64
+			last   time.Time
+		}{}
+	}
+	c[k].orders++
+	if o.OccurredAt.After(c[k].last) {
+		c[k].last = o.OccurredAt
+	}
+}
+
+// check compares the customer state the replicas built together in Redis
+// (P cu:{tenant}: "orders|spent|last|seg|...") with the truth: every
+// completed order counted once, whichever replica took it.
+func (c customerTruth) check(t *testing.T, redisURL, prefix string) {
+	t.Helper()
+	opt, _ := redis.ParseURL(redisURL)
+	rc := redis.NewClient(opt)
+	defer rc.Close()
+	ctx := context.Background()
+	tenants := map[string]bool{}
+	for k := range c {
+		tenants[strings.SplitN(k, "/", 2)[0]] = true
+	}
+	got := 0
+	for tenant := range tenants {
+		vals, err := rc.HGetAll(ctx, prefix+"cu:"+tenant).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for f, v := range vals {
+			got++
+			want := c[tenant+"/"+f]
+			parts := strings.SplitN(v, "|", 5)
+			n, _ := strconv.ParseInt(parts[0], 10, 64)
+			u, _ := strconv.ParseUint(parts[2], 10, 64)
+			last := time.Unix(0, int64(u^1<<63))
+			if want == nil || n != want.orders || !last.Equal(want.last) {
+				t.Errorf("customer %s/%s: %d orders, last %s; want %+v", tenant, f, n, last, want)
+			}
+		}
+	}
+	if got != len(c) || got == 0 {
+		t.Errorf("%d customers in redis, %d in the stream", got, len(c))
 	}
 }

@@ -11,10 +11,16 @@ const (
 	DefaultConfidencePoints = 30
 
 	DefaultDailyTrendPoints     = 14
-	DefaultHourlyTrendPoints    = 168
-	DefaultDailyTrendTolerance  = 0.01  // ±1% per day is "stable"
-	DefaultHourlyTrendTolerance = 0.001 // ±0.1% per hour is "stable"
+	DefaultHourlyTrendPoints    = 2 * HourlySeason // two weeks
+	DefaultDailyTrendTolerance  = 0.01             // ±1% per day is "stable"
+	DefaultHourlyTrendTolerance = 0.0002           // ±0.02% per hour (about 0.5% a day) is "stable"
+	DefaultTrendAlpha           = 0.001
+	DefaultHourlyTrendDwell     = 6
 	DefaultMinTrendPoints       = 7
+
+	// HourlySeason is the season taken out of hourly series before their
+	// trend is fitted: the hour of the week.
+	HourlySeason = 168
 
 	DefaultPatternDays          = 28
 	DefaultPatternMinPerWeekday = 2
@@ -49,12 +55,19 @@ type Config struct {
 	// Segments.
 	Segments         SegmentRules
 	SegmentOverrides map[SegmentScope]SegmentRules
-	// MaxCustomersPerTenant bounds the customer states one tenant keeps.
-	// Past it, the customers with the oldest last order are evicted (one
-	// sixteenth of the cap at a time). Default 100,000.
+	// Customers keeps the per-customer state. Nil: the Engine's own
+	// MemoryCustomers, capped at MaxCustomersPerTenant. Set it to a store
+	// shared by replicas (rediscustomers) when several replicas take one
+	// tenant's orders; such a store has its own cap. One store per Engine.
+	Customers CustomerStore
+	// MaxCustomersPerTenant bounds the customer states one tenant keeps in
+	// memory. Past it, the customers with the oldest last order are evicted
+	// (one sixteenth of the cap at a time). Default 100,000.
 	MaxCustomersPerTenant int
 	// ForgetCustomersAfter drops a customer's state at the sweep after it
-	// has gone this long without an order. Default two years.
+	// has gone this long without an order: in memory and in a shared store
+	// alike. Default two years; at least a day past the longest at-risk
+	// horizon (a customer forgotten sooner would never be At_Risk).
 	ForgetCustomersAfter time.Duration
 	// EmitFirstSegment also publishes customer.segment_changed when a
 	// customer is first seen (from no segment to New_Customer). Off by
@@ -70,20 +83,26 @@ type Config struct {
 // TrendConfig says how trends are fitted.
 type TrendConfig struct {
 	// DailyPoints and HourlyPoints are how many of the latest periods the
-	// least-squares line is fitted over. Defaults 14 and 168.
+	// least-squares line is fitted over. Defaults 14 and 336 (two weeks:
+	// an hourly trend needs two of each hour of the week, see
+	// FitSeasonalTrend).
 	DailyPoints  int
 	HourlyPoints int
 	// DailyTolerance and HourlyTolerance bound a "stable" trend: |growth
-	// per period| <= tolerance. Defaults 0.01 and 0.001.
+	// per period| <= tolerance. Defaults 0.01 and 0.0002.
 	DailyTolerance  float64
 	HourlyTolerance float64
-	// MinPoints is the fewest periods a trend is fitted on. Default 7.
+	// Alpha is the significance an hourly trend's slope needs (two-sided
+	// t-test p-value below it) to be increasing or decreasing. Default 0.001.
+	Alpha float64
+	// HourlyDwell is how many consecutive hourly fits must agree on a new
+	// direction before it is announced. Default 6.
+	HourlyDwell int
+	// MinPoints is the fewest periods a daily trend is fitted on. Default 7.
 	MinPoints int
-	// Hourly publishes hourly trend changes too. Off by default: a week of
-	// hours carries the daily profile, which makes the fitted direction flip
-	// every few hours on real shapes (measured: ~160 changes per tenant in
-	// 1,000 hours); the daily trend is published every day regardless.
-	Hourly bool
+	// NoHourly turns hourly trend insights off (daily trends are published
+	// every day regardless).
+	NoHourly bool
 }
 
 // PatternConfig says how weekly and daily patterns are found.
@@ -135,6 +154,8 @@ func (c Config) withDefaults() Config {
 	pos(&c.Trend.HourlyPoints, DefaultHourlyTrendPoints)
 	posF(&c.Trend.DailyTolerance, DefaultDailyTrendTolerance)
 	posF(&c.Trend.HourlyTolerance, DefaultHourlyTrendTolerance)
+	posF(&c.Trend.Alpha, DefaultTrendAlpha)
+	pos(&c.Trend.HourlyDwell, DefaultHourlyTrendDwell)
 	pos(&c.Trend.MinPoints, DefaultMinTrendPoints)
 	pos(&c.Pattern.Days, DefaultPatternDays)
 	pos(&c.Pattern.MinPerWeekday, DefaultPatternMinPerWeekday)
@@ -164,8 +185,17 @@ func (c Config) Validate() error {
 	if c.Trend.MinPoints < 3 {
 		bad("trend min points %d must be at least 3", c.Trend.MinPoints)
 	}
-	if c.Trend.DailyPoints < c.Trend.MinPoints || c.Trend.HourlyPoints < c.Trend.MinPoints {
-		bad("trend points (daily %d, hourly %d) must be at least min points %d", c.Trend.DailyPoints, c.Trend.HourlyPoints, c.Trend.MinPoints)
+	if c.Trend.DailyPoints < c.Trend.MinPoints {
+		bad("daily trend points %d must be at least min points %d", c.Trend.DailyPoints, c.Trend.MinPoints)
+	}
+	if c.Trend.HourlyPoints < 2*HourlySeason || c.Trend.HourlyPoints > c.Forecast.HourlyHistory {
+		bad("hourly trend points %d not in %d..%d (two weeks to the hourly history)", c.Trend.HourlyPoints, 2*HourlySeason, c.Forecast.HourlyHistory)
+	}
+	if !(c.Trend.Alpha > 0 && c.Trend.Alpha <= 0.5) {
+		bad("trend alpha %g not in (0, 0.5]", c.Trend.Alpha)
+	}
+	if c.Trend.HourlyDwell < 1 {
+		bad("hourly trend dwell %d must be positive", c.Trend.HourlyDwell)
 	}
 	if !(c.Trend.DailyTolerance > 0 && c.Trend.DailyTolerance < 1) || !(c.Trend.HourlyTolerance > 0 && c.Trend.HourlyTolerance < 1) {
 		bad("trend tolerances (daily %g, hourly %g) must be in (0, 1)", c.Trend.DailyTolerance, c.Trend.HourlyTolerance)
@@ -204,6 +234,15 @@ func (c Config) Validate() error {
 	}
 	if c.ForgetCustomersAfter < 0 {
 		bad("forget customers after %s must not be negative", c.ForgetCustomersAfter)
+	}
+	// A customer must outlive the At_Risk horizon by a day of sweeps, or
+	// the move would never be announced and at-risk counts would be empty.
+	atRisk := c.Segments.AtRiskAfter
+	for _, r := range c.SegmentOverrides {
+		atRisk = max(atRisk, r.withDefaults(c.Segments).AtRiskAfter)
+	}
+	if c.ForgetCustomersAfter > 0 && c.ForgetCustomersAfter < atRisk+day {
+		bad("forget customers after %s must be at least a day past the at-risk horizon %s", c.ForgetCustomersAfter, atRisk)
 	}
 	for t, loc := range c.Locations {
 		if loc == nil {

@@ -113,17 +113,17 @@ func TestEndToEndAtRisk(t *testing.T) {
 			continue
 		}
 		for !o.OccurredAt.Before(nextSweep) {
-			collect(e.Sweep(nextSweep))
+			collect(sweep(t, e, nextSweep))
 			nextSweep = nextSweep.Add(day)
 		}
-		collect(e.ObserveOrder(o, o.OccurredAt))
+		collect(observe(t, e, o, o.OccurredAt))
 		if o.Type == events.OrderCompleted && o.CustomerID != "" && o.OccurredAt.After(last[o.CustomerID]) {
 			last[o.CustomerID] = o.OccurredAt
 		}
 	}
 	end := tr.start.Add(time.Duration(trafficWeeks*7+100) * day)
 	for ; !nextSweep.After(end); nextSweep = nextSweep.Add(day) {
-		collect(e.Sweep(nextSweep))
+		collect(sweep(t, e, nextSweep))
 	}
 	if len(last) < 100 {
 		t.Fatalf("only %d customers", len(last))
@@ -141,7 +141,7 @@ func TestEndToEndAtRisk(t *testing.T) {
 		t.Errorf("%d At_Risk customers without a completed order", extra)
 	}
 	// The last summary: everyone At_Risk.
-	rs := e.Sweep(end.Add(day))
+	rs := sweep(t, e, end.Add(day))
 	i := slices.IndexFunc(rs, func(r Result) bool { return r.Counts != nil })
 	if i < 0 || rs[i].Counts.Count(SegmentAtRisk) != len(last) || rs[i].Counts.Total != len(last) {
 		t.Fatalf("final counts %+v, want %d At_Risk", rs, len(last))

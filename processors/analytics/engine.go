@@ -1,7 +1,7 @@
 package analytics
 
 import (
-	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -39,9 +39,15 @@ type Stats struct {
 // safe for concurrent use: one goroutine owns it, as a shard owns its
 // tenants' windows. Use New.
 type Engine struct {
-	cfg     Config
-	tenants map[string]*tenantState
-	stats   Stats
+	cfg       Config
+	tenants   map[string]*tenantState
+	customers CustomerStore
+	stats     Stats
+
+	one      [1]*events.Order // ObserveOrder's batch
+	ups      []CustomerUpdate
+	outs     []CustomerOutcome
+	sweepErr error // errors of the current Sweep's visits
 }
 
 type tenantState struct {
@@ -53,10 +59,10 @@ type tenantState struct {
 
 	cur map[string]*seriesState // by currency
 
-	customers  map[custKey]*customer
-	firstOrder time.Time // earliest completed order seen: history depth
-	summaryDay int64     // local day of the last segments.daily
-	summarized bool
+	firstOrder time.Time // earliest completed order known: history depth
+	// tally counts the segments of the sweep pass in progress; nil
+	// outside a pass.
+	tally map[string]*SegmentCounts
 }
 
 // seriesState is the analytics state of one (tenant, currency).
@@ -65,6 +71,10 @@ type seriesState struct {
 	s        [2]series                 // hourly, daily
 	fc       [2][numMetrics]forecaster // hourly (168), daily (7)
 	trendDir [numMetrics]Direction     // last hourly trend direction published
+	// trendCand is a new hourly direction waiting out the dwell, for
+	// trendRun consecutive fits.
+	trendCand [numMetrics]Direction
+	trendRun  [numMetrics]int
 
 	hourPatternDay int64 // local day the daily pattern was last computed
 	hourPatternSig string
@@ -79,7 +89,12 @@ func New(cfg Config) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("analytics config: %w", err)
 	}
-	return &Engine{cfg: cfg.withDefaults(), tenants: map[string]*tenantState{}}, nil
+	cfg = cfg.withDefaults()
+	e := &Engine{cfg: cfg, tenants: map[string]*tenantState{}, customers: cfg.Customers}
+	if e.customers == nil {
+		e.customers = NewMemoryCustomers(cfg.MaxCustomersPerTenant)
+	}
+	return e, nil
 }
 
 // Stats returns the counters so far.
@@ -88,7 +103,7 @@ func (e *Engine) Stats() Stats { return e.stats }
 func (e *Engine) tenant(id string) *tenantState {
 	ts := e.tenants[id]
 	if ts == nil {
-		ts = &tenantState{id: id, loc: e.cfg.Locations[id], cur: map[string]*seriesState{}, customers: map[custKey]*customer{}}
+		ts = &tenantState{id: id, loc: e.cfg.Locations[id], cur: map[string]*seriesState{}}
 		e.tenants[id] = ts
 	}
 	return ts
@@ -203,22 +218,12 @@ func (e *Engine) hourly(ts *tenantState, ss *seriesState, p int64, now time.Time
 	s := &ss.s[hourIdx]
 	end := time.Unix((p+1)*hourSec, 0).UTC()
 	for k := range numMetrics {
-		if !e.cfg.Trend.Hourly {
+		if e.cfg.Trend.NoHourly {
 			break
 		}
-		r, ok := e.trend(ts, ss, hourIdx, k, end, now)
-		if !ok || r.Trend.Direction == ss.trendDir[k] {
-			continue
+		if r, ok := e.hourlyTrend(ts, ss, k, end, now); ok {
+			out = append(out, r)
 		}
-		// Hysteresis: a trend returns to stable only within half the
-		// tolerance, so growth hovering at the boundary does not flap.
-		g, half := r.Trend.Growth, e.cfg.Trend.HourlyTolerance/2
-		if r.Trend.Direction == DirectionStable &&
-			(ss.trendDir[k] == DirectionIncreasing && g > half || ss.trendDir[k] == DirectionDecreasing && g < -half) {
-			continue
-		}
-		ss.trendDir[k] = r.Trend.Direction
-		out = append(out, r)
 	}
 	// The daily pattern, once a local day, over the latest Pattern.Days.
 	if d := ts.localDay(end.Add(-time.Second)); d != ss.hourPatternDay {
@@ -265,24 +270,61 @@ func (ts *tenantState) periodStart(idx int, p int64) time.Time {
 	return ts.dayStart(p)
 }
 
+// trend is the daily trend of metric k, published on every daily window.
 func (e *Engine) trend(ts *tenantState, ss *seriesState, idx, k int, end, now time.Time) (Result, bool) {
-	s := &ss.s[idx]
-	n, tol, size := e.cfg.Trend.HourlyPoints, e.cfg.Trend.HourlyTolerance, sizeHour
-	if idx == dayIdx {
-		n, tol, size = e.cfg.Trend.DailyPoints, e.cfg.Trend.DailyTolerance, sizeDay
-	}
-	y, obs := s.tail(k, n)
+	y, obs := ss.s[idx].tail(k, e.cfg.Trend.DailyPoints)
 	if len(y) < e.cfg.Trend.MinPoints {
 		return Result{}, false
 	}
-	t := FitTrend(y, tol)
+	return e.trendResult(ts, ss, idx, k, FitTrend(y, e.cfg.Trend.DailyTolerance), obs, end, now, "least_squares"), true
+}
+
+// hourlyTrend fits the hourly trend of metric k with the hour of the week
+// taken out (FitSeasonalTrend) and returns an insight only when a new
+// direction is announced: significant (p < Alpha) and beyond the
+// tolerance to leave stable, back to stable only once within half the
+// tolerance or no longer significant (hysteresis), and the same new
+// direction for HourlyDwell consecutive hours.
+func (e *Engine) hourlyTrend(ts *tenantState, ss *seriesState, k int, end, now time.Time) (Result, bool) {
+	c := &e.cfg.Trend
+	y, obs := ss.s[hourIdx].tail(k, c.HourlyPoints)
+	if len(y) < c.HourlyPoints {
+		return Result{}, false
+	}
+	t := FitSeasonalTrend(y, HourlySeason, c.HourlyTolerance, c.Alpha)
+	cur, next := ss.trendDir[k], t.Direction
+	if next == DirectionStable && t.PValue < c.Alpha &&
+		(cur == DirectionIncreasing && t.Growth > c.HourlyTolerance/2 || cur == DirectionDecreasing && t.Growth < -c.HourlyTolerance/2) {
+		next = cur
+	}
+	if next == cur {
+		ss.trendRun[k] = 0
+		return Result{}, false
+	}
+	if next != ss.trendCand[k] || ss.trendRun[k] == 0 {
+		ss.trendCand[k], ss.trendRun[k] = next, 0
+	}
+	if ss.trendRun[k]++; ss.trendRun[k] < c.HourlyDwell {
+		return Result{}, false
+	}
+	ss.trendDir[k], ss.trendRun[k] = next, 0
+	t.Direction = next
+	return e.trendResult(ts, ss, hourIdx, k, t, obs, end, now, "least_squares_hour_of_week"), true
+}
+
+func (e *Engine) trendResult(ts *tenantState, ss *seriesState, idx, k int, t Trend, obs int, end, now time.Time, method string) Result {
+	s := &ss.s[idx]
+	size := sizeHour
+	if idx == dayIdx {
+		size = sizeDay
+	}
 	t.Metric, t.Currency, t.Size, t.Observed = metricNames[k], ss.currency, size, obs
-	w := events.Window{Start: ts.periodStart(idx, s.last()-int64(len(y))+1), End: end, Size: size}
+	w := events.Window{Start: ts.periodStart(idx, s.last()-int64(t.Points)+1), End: end, Size: size}
 	in := newInsight(ts.id, KindTrend, t.Metric, endKey(t.Metric, w), ss.currency, w, now, trendMessage(&t))
 	in.Observed, in.Expected, in.Score = t.Slope, t.Mean, t.Growth
 	in.Band = events.Band{Low: t.Slope - 1.96*t.SlopeSE, High: t.Slope + 1.96*t.SlopeSE}
-	in.Method, in.History = "least_squares", len(y)
-	return Result{Insight: in, Confidence: Confidence(len(y), frac(obs, len(y)), e.cfg.ConfidencePoints), Trend: &t}, true
+	in.Method, in.History = method, t.Points
+	return Result{Insight: in, Confidence: Confidence(t.Points, frac(obs, t.Points), e.cfg.ConfidencePoints), Trend: &t}
 }
 
 // endKey makes the id of an insight over a lookback unique by its end: while
@@ -378,77 +420,87 @@ func (e *Engine) forecast(ts *tenantState, ss *seriesState, idx, k int, y []floa
 	return Result{Insight: in, Confidence: Confidence(len(y), f.Completeness, e.cfg.ConfidencePoints), Forecast: f}, true
 }
 
-// ObserveOrder applies a valid order event to its customer's state and
-// returns a customer.segment_changed insight when the segment moves. Only
-// order.completed (count, spend, last order) and order.refunded (spend) of
-// orders with a customer_id count; a refund of an unknown customer is
-// ignored. Segments are evaluated at now. Each event id is applied once
-// (the customer's latest four ids are remembered).
-func (e *Engine) ObserveOrder(o *events.Order, now time.Time) []Result {
-	if o == nil || o.CustomerID == "" || (o.Type != events.OrderCompleted && o.Type != events.OrderRefunded) {
-		return nil
-	}
-	digits, ok := events.MinorDigits(o.Currency)
-	if !ok {
-		return nil
-	}
-	ts := e.tenant(o.TenantID)
-	key := custKey{currency: o.Currency, id: o.CustomerID}
-	c := ts.customers[key]
-	if c == nil {
-		if o.Type == events.OrderRefunded {
-			return nil
-		}
-		c = &customer{}
-		ts.customers[key] = c
-	}
-	if c.seen(o.EventID) {
-		e.stats.DuplicateOrders++
-		return nil
-	}
-	e.stats.Orders++
-	switch o.Type {
-	case events.OrderCompleted:
-		c.orders++
-		c.spent += o.Amount
-		c.last = max(c.last, o.OccurredAt.UnixNano())
-		if ts.firstOrder.IsZero() || o.OccurredAt.Before(ts.firstOrder) {
-			ts.firstOrder = o.OccurredAt
-		}
-	case events.OrderRefunded:
-		c.spent -= o.Amount
-	}
-	var out []Result
-	if r, ok := e.reclassify(ts, key, c, digits, now); ok {
-		out = append(out, r)
-	}
-	if len(ts.customers) > e.cfg.MaxCustomersPerTenant {
-		n := e.cfg.MaxCustomersPerTenant - max(e.cfg.MaxCustomersPerTenant/16, 1)
-		e.stats.Evicted += int64(evict(ts.customers, n))
-	}
-	return out
+// ObserveOrder is ObserveOrders of one order.
+func (e *Engine) ObserveOrder(o *events.Order, now time.Time) ([]Result, error) {
+	e.one[0] = o
+	rs, err := e.ObserveOrders(e.one[:], now)
+	e.one[0] = nil
+	return rs, err
 }
 
-// reclassify applies the rules at now and returns the change insight, if
-// the segment moved (and it is not a first appearance, unless configured).
-func (e *Engine) reclassify(ts *tenantState, key custKey, c *customer, digits int, now time.Time) (Result, bool) {
-	if c.last == 0 { // refunds only: not yet a customer
-		return Result{}, false
+// ObserveOrders applies valid order events to their customers' state (one
+// CustomerStore call for the batch) and returns a customer.segment_changed
+// insight per segment move. Only order.completed (count, spend, last order)
+// and order.refunded (spend) of orders with a customer_id count; a refund
+// of an unknown customer is ignored. Segments are evaluated at now. Each
+// event id is applied once (a customer's latest four ids are remembered).
+// An error is the store's: the batch may be partly applied, and applying
+// it again is safe.
+func (e *Engine) ObserveOrders(batch []*events.Order, now time.Time) ([]Result, error) {
+	ups := e.ups[:0]
+	for _, o := range batch {
+		if o == nil || o.CustomerID == "" || (o.Type != events.OrderCompleted && o.Type != events.OrderRefunded) {
+			continue
+		}
+		digits, ok := events.MinorDigits(o.Currency)
+		if !ok {
+			continue
+		}
+		ups = append(ups, CustomerUpdate{Tenant: o.TenantID, Currency: o.Currency, Customer: o.CustomerID,
+			EventID: o.EventID, Refund: o.Type == events.OrderRefunded, Amount: o.Amount, At: o.OccurredAt,
+			Rules: e.cfg.rules(o.TenantID, o.Currency), Digits: digits, Now: now})
 	}
-	st := c.state()
-	next := e.cfg.rules(ts.id, key.currency).Classify(st, digits, now)
-	prev := c.seg
-	c.seg = next
-	if prev == next || (prev == "" && !e.cfg.EmitFirstSegment) {
-		return Result{}, false
+	e.ups = ups
+	if len(ups) == 0 {
+		return nil, nil
 	}
-	ch := &SegmentChange{TenantID: ts.id, CustomerID: key.id, Currency: key.currency, From: prev, To: next,
+	outs := slices.Grow(e.outs[:0], len(ups))[:len(ups)]
+	e.outs = outs
+	if err := e.customers.Apply(ups, outs); err != nil {
+		return nil, fmt.Errorf("customer state: %w", err)
+	}
+	var out []Result
+	for i := range ups {
+		u, r := &ups[i], &outs[i]
+		if r.Duplicate {
+			e.stats.DuplicateOrders++
+			continue
+		}
+		if !r.Applied {
+			continue
+		}
+		e.stats.Orders++
+		e.stats.Evicted += int64(r.Evicted)
+		ts := e.tenant(u.Tenant)
+		ts.noteFirst(r.FirstOrder)
+		if r.From != r.To && (r.From != "" || e.cfg.EmitFirstSegment) {
+			out = append(out, e.change(ts, u.Currency, u.Customer, r.After, r.From, r.To, now))
+		}
+	}
+	return out, nil
+}
+
+// SharedCustomers reports whether the customer state is a shared store
+// (Config.Customers) rather than the Engine's own memory: it dedups on its
+// own, so it may be handed orders the windows saw already, and its Sweep
+// is incremental, to be called on every tick.
+func (e *Engine) SharedCustomers() bool { return e.cfg.Customers != nil }
+
+func (ts *tenantState) noteFirst(t time.Time) {
+	if !t.IsZero() && (ts.firstOrder.IsZero() || t.Before(ts.firstOrder)) {
+		ts.firstOrder = t
+	}
+}
+
+// change is the insight of a customer's move between segments.
+func (e *Engine) change(ts *tenantState, currency, id string, st CustomerState, from, to Segment, now time.Time) Result {
+	ch := &SegmentChange{TenantID: ts.id, CustomerID: id, Currency: currency, From: from, To: to,
 		Orders: st.Orders, Spent: st.Spent, LastOrder: st.LastOrder, At: now}
 	w := events.Window{Start: now, End: now}
-	in := newInsight(ts.id, KindSegmentChanged, "segment", "segment/"+key.id, key.currency, w, now, changeMessage(ch, now))
+	in := newInsight(ts.id, KindSegmentChanged, "segment", "segment/"+id, currency, w, now, changeMessage(ch, now))
 	in.Observed, in.History, in.Method = float64(st.Spent), int(min(st.Orders, 1<<31-1)), "segment_rules"
-	in.Subject = key.id
-	return Result{Insight: in, Confidence: e.historyConfidence(ts, now), Change: ch}, true
+	in.Subject = id
+	return Result{Insight: in, Confidence: e.historyConfidence(ts, now), Change: ch}
 }
 
 // historyConfidence rates segment insights by how many days of the
@@ -461,83 +513,82 @@ func (e *Engine) historyConfidence(ts *tenantState, now time.Time) float64 {
 	return Confidence(int(now.Sub(ts.firstOrder)/day), 1, e.cfg.ConfidencePoints)
 }
 
-// Sweep re-evaluates every customer at now: it finds the moves no order
-// causes (At_Risk after AtRiskAfter of silence; VIP_Active and High_Value
-// lapsing), forgets customers silent past ForgetCustomersAfter, and on the
-// first sweep of each tenant-local day publishes the tenant's segment
-// counts and the summary sentences. Call it at least daily (hourly is
-// fine); At_Risk is found at most one sweep interval late. Output is
-// ordered by tenant, currency and customer id.
-func (e *Engine) Sweep(now time.Time) []Result {
-	ids := make([]string, 0, len(e.tenants))
-	for id := range e.tenants {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+// Sweep re-evaluates customers at now: it finds the moves no order causes
+// (At_Risk after AtRiskAfter of silence; VIP_Active and High_Value
+// lapsing), forgets customers silent past ForgetCustomersAfter, and at the
+// end of the first complete pass over a tenant's customers in each
+// tenant-local day publishes the tenant's segment counts and the summary
+// sentences. With the in-memory store every call is a whole pass, ordered
+// by tenant, currency and customer id: call it at least daily (hourly is
+// fine); At_Risk is found at most one sweep interval late. A shared store
+// sweeps incrementally, only the tenants this replica holds the lease of:
+// call it on every tick (see SharedCustomers).
+func (e *Engine) Sweep(now time.Time) ([]Result, error) {
 	var out []Result
-	for _, id := range ids {
-		out = e.sweepTenant(e.tenants[id], now, out)
+	e.sweepErr = nil
+	err := e.customers.Sweep(now, e.cfg.rules, now.Add(-e.cfg.ForgetCustomersAfter), func(v *SweepVisit) {
+		out = e.visit(v, now, out)
+	})
+	if err != nil {
+		err = fmt.Errorf("sweep customers: %w", err)
 	}
-	return out
+	return out, errors.Join(err, e.sweepErr)
 }
 
-func (e *Engine) sweepTenant(ts *tenantState, now time.Time, out []Result) []Result {
-	keys := make([]custKey, 0, len(ts.customers))
-	for k := range ts.customers {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b custKey) int {
-		if c := cmp.Compare(a.currency, b.currency); c != 0 {
-			return c
+func (e *Engine) visit(v *SweepVisit, now time.Time, out []Result) []Result {
+	ts := e.tenant(v.Tenant)
+	switch v.Kind {
+	case VisitStart:
+		ts.tally = map[string]*SegmentCounts{}
+	case VisitForgotten:
+		e.stats.Forgotten += int64(v.Count)
+	case VisitCustomer:
+		if v.From != v.To {
+			out = append(out, e.change(ts, v.Currency, v.Customer, v.State, v.From, v.To, now))
 		}
-		return cmp.Compare(a.id, b.id)
-	})
-	counts := map[string]*SegmentCounts{}
-	forget := now.Add(-e.cfg.ForgetCustomersAfter).UnixNano()
-	for _, k := range keys {
-		c := ts.customers[k]
-		if c.last == 0 {
-			continue
+		if ts.tally == nil {
+			break // a pass begun before this engine took the tenant: counted from the next
 		}
-		if c.last < forget {
-			delete(ts.customers, k)
-			e.stats.Forgotten++
-			continue
-		}
-		digits, _ := events.MinorDigits(k.currency) // validated when the customer was created
-		if r, ok := e.reclassify(ts, k, c, digits, now); ok {
-			out = append(out, r)
-		}
-		sc := counts[k.currency]
+		sc := ts.tally[v.Currency]
 		if sc == nil {
-			sc = &SegmentCounts{TenantID: ts.id, Currency: k.currency, At: now}
-			counts[k.currency] = sc
+			sc = &SegmentCounts{TenantID: ts.id, Currency: v.Currency, At: now}
+			ts.tally[v.Currency] = sc
 		}
-		sc.Counts[slices.Index(Segments, c.seg)]++
+		sc.Counts[slices.Index(Segments, v.To)]++
 		sc.Total++
-		if c.seg == SegmentVIPActive {
-			sc.VIPSpent += c.spent
+		if v.To == SegmentVIPActive {
+			sc.VIPSpent += v.State.Spent
 		}
-	}
-	d := ts.localDay(now)
-	if ts.summarized && d <= ts.summaryDay {
-		return out
-	}
-	ts.summarized, ts.summaryDay = true, d
-	currencies := make([]string, 0, len(counts))
-	for c := range counts {
-		currencies = append(currencies, c)
-	}
-	slices.Sort(currencies)
-	dayW := events.Window{Start: ts.dayStart(d), End: ts.dayStart(d + 1), Size: sizeDay}
-	conf := e.historyConfidence(ts, now)
-	for _, cur := range currencies {
-		sc := counts[cur]
-		sc.Day = dayW
-		if n := sc.Count(SegmentVIPActive); n > 0 {
-			sc.VIPAverageSpend = sc.VIPSpent / int64(n)
+	case VisitEnd:
+		ts.noteFirst(v.FirstOrder)
+		counts := ts.tally
+		ts.tally = nil
+		if len(counts) == 0 {
+			break
 		}
-		out = append(out, summary(ts.id, sc, now, conf)...)
+		d := ts.localDay(now)
+		ok, err := e.customers.ClaimSummary(ts.id, d)
+		if err != nil {
+			e.sweepErr = errors.Join(e.sweepErr, fmt.Errorf("claim summary of tenant %s: %w", ts.id, err))
+		}
+		if !ok {
+			break
+		}
+		currencies := make([]string, 0, len(counts))
+		for c := range counts {
+			currencies = append(currencies, c)
+		}
+		slices.Sort(currencies)
+		dayW := events.Window{Start: ts.dayStart(d), End: ts.dayStart(d + 1), Size: sizeDay}
+		conf := e.historyConfidence(ts, now)
+		for _, cur := range currencies {
+			sc := counts[cur]
+			sc.Day, sc.At = dayW, now
+			if n := sc.Count(SegmentVIPActive); n > 0 {
+				sc.VIPAverageSpend = sc.VIPSpent / int64(n)
+			}
+			out = append(out, summary(ts.id, sc, now, conf)...)
+		}
 	}
 	return out
 }

@@ -45,13 +45,13 @@ func TestEngineCustomerLifecycle(t *testing.T) {
 		}
 	}
 	// $400: first seen, New_Customer, published only in the daily count.
-	step(e.ObserveOrder(order(events.OrderCompleted, "e1", "c1", 40000, t0), t0))
+	step(observe(t, e, order(events.OrderCompleted, "e1", "c1", 40000, t0), t0))
 	// Created and cancelled orders and guests change nothing.
-	step(e.ObserveOrder(order(events.OrderCreated, "e2", "c1", 99900, t0), t0))
-	step(e.ObserveOrder(order(events.OrderCompleted, "e3", "", 99900, t0), t0))
+	step(observe(t, e, order(events.OrderCreated, "e2", "c1", 99900, t0), t0))
+	step(observe(t, e, order(events.OrderCompleted, "e3", "", 99900, t0), t0))
 	// $1,100 over two orders: VIP.
 	at := t0.Add(day)
-	rs := e.ObserveOrder(order(events.OrderCompleted, "e4", "c1", 70000, at), at)
+	rs := observe(t, e, order(events.OrderCompleted, "e4", "c1", 70000, at), at)
 	step(rs, "c1:New_Customer>VIP_Active")
 	in := rs[0].Insight
 	if in.Kind != KindSegmentChanged || in.Observed != 110000 || in.History != 2 || in.SchemaVersion != events.InsightSchemaVersion || !in.GeneratedAt.Equal(at) {
@@ -62,23 +62,23 @@ func TestEngineCustomerLifecycle(t *testing.T) {
 	}
 	// A $100.01 refund leaves $999.99: High_Value. Its redelivery is dropped.
 	refund := order(events.OrderRefunded, "e5", "c1", 10001, at)
-	step(e.ObserveOrder(refund, at), "c1:VIP_Active>High_Value")
-	step(e.ObserveOrder(refund, at))
+	step(observe(t, e, refund, at), "c1:VIP_Active>High_Value")
+	step(observe(t, e, refund, at))
 	if s := e.Stats(); s.DuplicateOrders != 1 || s.Orders != 3 {
 		t.Errorf("stats %+v", s)
 	}
 	// A refund of an unknown customer creates nothing.
-	step(e.ObserveOrder(order(events.OrderRefunded, "e6", "c9", 100, at), at))
+	step(observe(t, e, order(events.OrderRefunded, "e6", "c9", 100, at), at))
 	// Time passes: High_Value holds through exactly 60 days, then Regular;
 	// exactly 90 days of silence is still Regular, a minute more is At_Risk.
-	step(e.Sweep(at.Add(60 * day)))
-	step(e.Sweep(at.Add(60*day+time.Minute)), "c1:High_Value>Regular")
-	step(e.Sweep(at.Add(90 * day)))
-	step(e.Sweep(at.Add(90*day+time.Minute)), "c1:Regular>At_Risk")
-	step(e.Sweep(at.Add(91 * day)))
+	step(sweep(t, e, at.Add(60*day)))
+	step(sweep(t, e, at.Add(60*day+time.Minute)), "c1:High_Value>Regular")
+	step(sweep(t, e, at.Add(90*day)))
+	step(sweep(t, e, at.Add(90*day+time.Minute)), "c1:Regular>At_Risk")
+	step(sweep(t, e, at.Add(91*day)))
 	// A $10 order brings the customer back: $1,009.99 spent, VIP again.
 	back := at.Add(92 * day)
-	step(e.ObserveOrder(order(events.OrderCompleted, "e7", "c1", 1000, back), back), "c1:At_Risk>VIP_Active")
+	step(observe(t, e, order(events.OrderCompleted, "e7", "c1", 1000, back), back), "c1:At_Risk>VIP_Active")
 }
 
 func TestEngineDailySummary(t *testing.T) {
@@ -94,9 +94,9 @@ func TestEngineDailySummary(t *testing.T) {
 		order(events.OrderCompleted, "f", "gone2", 2500, old),
 	} {
 		_ = i
-		e.ObserveOrder(o, o.OccurredAt)
+		observe(t, e, o, o.OccurredAt)
 	}
-	rs := e.Sweep(t0)
+	rs := sweep(t, e, t0)
 	var msgs []string
 	var counts *SegmentCounts
 	for _, r := range rs {
@@ -125,10 +125,10 @@ func TestEngineDailySummary(t *testing.T) {
 		}
 	}
 	// Once per local day.
-	if rs := e.Sweep(t0.Add(time.Hour)); len(rs) != 0 {
+	if rs := sweep(t, e, t0.Add(time.Hour)); len(rs) != 0 {
 		t.Errorf("second sweep of the day: %d results", len(rs))
 	}
-	if rs := e.Sweep(t0.Add(day)); len(rs) == 0 || rs[0].Counts == nil {
+	if rs := sweep(t, e, t0.Add(day)); len(rs) == 0 || rs[0].Counts == nil {
 		t.Error("no summary on the next day")
 	}
 }
@@ -138,18 +138,18 @@ func TestEngineEviction(t *testing.T) {
 	for i := range 17 {
 		at := t0.Add(time.Duration(i) * time.Hour)
 		id := string(rune('a' + i))
-		e.ObserveOrder(order(events.OrderCompleted, id, "c-"+id, 100, at), at)
+		observe(t, e, order(events.OrderCompleted, id, "c-"+id, 100, at), at)
 	}
 	// 17 > 16: evict down to 16 - 16/16 = 15, the oldest last orders first.
 	if s := e.Stats(); s.Evicted != 2 {
 		t.Errorf("evicted %d, want 2", s.Evicted)
 	}
-	cs := e.tenants["shop"].customers
+	cs := e.customers.(*MemoryCustomers).tenants["shop"].customers
 	if len(cs) != 15 || cs[custKey{"USD", "c-a"}] != nil || cs[custKey{"USD", "c-b"}] != nil || cs[custKey{"USD", "c-c"}] == nil {
 		t.Errorf("kept %d customers, or the wrong ones", len(cs))
 	}
 	// Forgetting: silent past ForgetCustomersAfter.
-	e.Sweep(t0.Add(DefaultForgetCustomersAfter + 3*time.Hour + time.Minute))
+	sweep(t, e, t0.Add(DefaultForgetCustomersAfter+3*time.Hour+time.Minute))
 	if s := e.Stats(); s.Forgotten != 2 || len(cs) != 13 {
 		t.Errorf("forgotten %d, left %d", s.Forgotten, len(cs))
 	}
@@ -219,4 +219,22 @@ func checkResults(t *testing.T, rs []Result, ids map[string]bool) {
 			t.Fatalf("result of kind %s: %+v", in.Kind, r)
 		}
 	}
+}
+
+func observe(t testing.TB, e *Engine, o *events.Order, now time.Time) []Result {
+	t.Helper()
+	rs, err := e.ObserveOrder(o, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func sweep(t testing.TB, e *Engine, now time.Time) []Result {
+	t.Helper()
+	rs, err := e.Sweep(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }

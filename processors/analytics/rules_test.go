@@ -245,13 +245,28 @@ func TestConfigValidate(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"confidence points", "tolerances", "pattern ratio", "hourly history", "vip spend", "location"} {
+	for _, want := range []string{"confidence points", "tolerances", "pattern ratio", "hourly trend points", "hourly history", "vip spend", "location"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
 	}
 	if _, err := New(Config{MaxCustomersPerTenant: -1}); err == nil {
 		t.Error("New accepted a bad config")
+	}
+	// The hourly trend needs two weeks and a significance level; customers
+	// must outlive the at-risk horizon (here an override's 120 days) by a day.
+	err = Config{
+		Trend:                TrendConfig{HourlyPoints: 200, Alpha: 0.9, HourlyDwell: -1},
+		ForgetCustomersAfter: 120 * day,
+		SegmentOverrides:     map[SegmentScope]SegmentRules{{Tenant: "t"}: {AtRiskAfter: 120 * day}},
+	}.Validate()
+	for _, want := range []string{"hourly trend points 200", "trend alpha 0.9", "hourly trend dwell -1", "forget customers after 2880h0m0s"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	if err := (Config{ForgetCustomersAfter: 121 * day, SegmentOverrides: map[SegmentScope]SegmentRules{{Tenant: "t"}: {AtRiskAfter: 120 * day}}}).Validate(); err != nil {
+		t.Errorf("a day past the horizon: %v", err)
 	}
 }
 
