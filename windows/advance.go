@@ -62,6 +62,7 @@ func (e *Engine) Flush(emit func(Closed)) error {
 }
 
 func (e *Engine) advanceTenant(tn *tenant, now int64, emit func(Closed)) (gone bool, err error) {
+	e.observeLag(now, tn.seen, tn.maxT, tn.lastSeen)
 	wm := int64(math.MinInt64)
 	if tn.seen {
 		wm = tn.maxT - e.ooo
