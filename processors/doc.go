@@ -14,6 +14,11 @@
 // tenants' state, so state needs no locks, and a shard's bounded queue is
 // where backpressure reaches the broker.
 //
+// Metrics: Stats, Outputs and WindowMetrics are Prometheus collectors
+// (promstats.go, outputmetrics.go, windowmetrics.go). Hot paths pay an
+// atomic add; engine counters are copied by each shard after its Advance,
+// never read across goroutines; no label holds a tenant id.
+//
 // The package declares the small interfaces it needs from sinks
 // (deadLetterPublisher, orderWriter, insightPublisher); sinks/ satisfies them.
 package processors

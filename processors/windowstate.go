@@ -40,6 +40,9 @@ type WindowStateConfig struct {
 	// a restart is not a final result, and publishing it would give two
 	// different revision-1 figures the same insight id.
 	FlushOnClose bool
+	// Metrics, when set, counts the shard's window closes and copies its
+	// engine's counters after every Advance and Flush (windowmetrics.go).
+	Metrics *WindowMetrics
 }
 
 // Validate reports every problem at once.
@@ -135,6 +138,7 @@ func (s *WindowState) Stats() windows.Stats { return s.engine.Stats() }
 
 // Advance closes what processing time now allows and scores the closes.
 func (s *WindowState) Advance(now time.Time) error {
+	defer s.cfg.Metrics.snapshot(s)
 	s.now = now
 	if err := s.engine.Advance(now, s.closed); err != nil {
 		return fmt.Errorf("advance windows: %w", err)
@@ -158,6 +162,7 @@ func (s *WindowState) Advance(now time.Time) error {
 
 // Flush emits every open window when FlushOnClose is set.
 func (s *WindowState) Flush(now time.Time) error {
+	defer s.cfg.Metrics.snapshot(s)
 	if !s.cfg.FlushOnClose {
 		return nil
 	}
@@ -170,6 +175,7 @@ func (s *WindowState) closed(c windows.Closed) {
 	if s.cfg.EventTimeInsights {
 		at = c.Window.End
 	}
+	s.cfg.Metrics.closedWindow(&c)
 	in := c.Insight(at)
 	in.Confidence = 1 // measured, not estimated
 	s.emit(in)
