@@ -124,7 +124,7 @@ func TestMetricsAgreeWithWhatHappened(t *testing.T) {
 		valid++
 		tenants[m.Order.TenantID] = true
 	})
-	if duplicates == 0 || late == 0 || len(reasons) == 0 {
+	if duplicates == 0 || len(reasons) == 0 {
 		t.Fatalf("generator planted %d duplicates, %d late events, dead letters %v", duplicates, late, reasons)
 	}
 	waitFor(t, 90*time.Second, "every message acked", func() bool { return p.stats.Acked.Load() >= published })
@@ -177,8 +177,11 @@ func TestMetricsAgreeWithWhatHappened(t *testing.T) {
 	if got := m["pulse_events_deduplicated_total"]; got < float64(duplicates) {
 		t.Errorf("deduplicated %v, planted %d duplicates", got, duplicates)
 	}
+	// 5% of the events are published 5s to 10 min after they occurred
+	// (and some 30 min or more), behind later events of their tenant: late
+	// for their minute at least.
 	if got := m["pulse_events_late_total"] + m["pulse_events_dropped_late_total"]; got == 0 {
-		t.Errorf("no late event counted; %d planted", late)
+		t.Errorf("no late event counted (%d planted 30 min or more late)", late)
 	}
 	for r, n := range reasons {
 		if got := m[`pulse_messages_dead_lettered_total{reason="`+string(r)+`"}`]; got != float64(n) {
