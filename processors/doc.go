@@ -16,6 +16,11 @@
 // state runs on its goroutine through Shards.Do: the warm start, and
 // OpenWindows, the query API's read of a tenant's open windows.
 //
+// Metrics: Stats, Outputs and WindowMetrics are Prometheus collectors
+// (promstats.go, outputmetrics.go, windowmetrics.go). Hot paths pay an
+// atomic add; engine counters are copied by each shard after its Advance,
+// never read across goroutines; no label holds a tenant id.
+//
 // The package declares the small interfaces it needs from sinks
 // (deadLetterPublisher, orderWriter, insightPublisher); sinks/ satisfies them.
 package processors

@@ -83,6 +83,8 @@ type Outputs struct {
 	// refused for good or still unwritten when shutdown gave up.
 	PairRows     atomic.Int64
 	PairRowsLost atomic.Int64
+	// failed tries of each step, retried or lost (outputmetrics.go)
+	publishErrors, rowErrors atomic.Int64
 }
 
 type kindSeverity struct {
@@ -145,7 +147,7 @@ func (o *Outputs) work(q chan events.Insight) {
 // deliver publishes in (in order, per tenant), then hands its row write to
 // the bounded pool and tells the observers.
 func (o *Outputs) deliver(in events.Insight) {
-	if !o.retry(in, o.pub.Publish) {
+	if !o.retry(in, o.publish) {
 		return
 	}
 	if o.rows != nil {
@@ -158,7 +160,7 @@ func (o *Outputs) deliver(in events.Insight) {
 		o.rowsWG.Add(1)
 		go func() {
 			defer func() { <-o.rowSlots; o.rowsWG.Done() }()
-			o.retry(in, o.rows.WriteInsight)
+			o.retry(in, o.writeRow)
 		}()
 	}
 	o.Published.Add(1)

@@ -20,6 +20,10 @@ var (
 		"Valid order events applied.", nil, nil)
 	descDeadLettered = prometheus.NewDesc("pulse_messages_dead_lettered_total",
 		"Messages published to the dead-letter topic, by reason code.", []string{"reason"}, nil)
+	descReplayed = prometheus.NewDesc("pulse_window_log_replayed_total",
+		"Logged windows replayed into detectors and analytics after another replica scored them (lease handover, restart).", nil, nil)
+	descLogErrors = prometheus.NewDesc("pulse_window_log_errors_total",
+		"Window log reads or appends that failed (a window scored without catching up, or not logged for the next holder).", nil, nil)
 )
 
 // Describe implements prometheus.Collector.
@@ -29,6 +33,8 @@ func (s *Stats) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descNacked
 	ch <- descValid
 	ch <- descDeadLettered
+	ch <- descReplayed
+	ch <- descLogErrors
 }
 
 // Collect implements prometheus.Collector.
@@ -37,6 +43,8 @@ func (s *Stats) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descAcked, prometheus.CounterValue, float64(s.Acked.Load()))
 	ch <- prometheus.MustNewConstMetric(descNacked, prometheus.CounterValue, float64(s.Nacked.Load()))
 	ch <- prometheus.MustNewConstMetric(descValid, prometheus.CounterValue, float64(s.Valid.Load()))
+	ch <- prometheus.MustNewConstMetric(descReplayed, prometheus.CounterValue, float64(s.windowsReplayed.Load()))
+	ch <- prometheus.MustNewConstMetric(descLogErrors, prometheus.CounterValue, float64(s.windowLogErrors.Load()))
 	byReason := s.DeadLetteredByReason()
 	// Every reason is exported from the start, so rate() works on the first
 	// occurrence and dashboards list every code.

@@ -62,6 +62,9 @@ type WindowStateConfig struct {
 	// (default DefaultLogTTL).
 	LogDepth int
 	LogTTL   time.Duration
+	// Metrics, when set, counts the shard's window closes and copies its
+	// engine's counters after every Advance and Flush (windowmetrics.go).
+	Metrics *WindowMetrics
 }
 
 // Validate reports every problem at once.
@@ -236,6 +239,7 @@ func (s *WindowState) Stats() windows.Stats { return s.engine.Stats() }
 
 // Advance closes what processing time now allows and scores the closes.
 func (s *WindowState) Advance(now time.Time) error {
+	defer s.cfg.Metrics.snapshot(s)
 	s.now = now
 	if err := s.engine.Advance(now, s.closed); err != nil {
 		return fmt.Errorf("advance windows: %w", err)
@@ -265,6 +269,7 @@ func (s *WindowState) Advance(now time.Time) error {
 
 // Flush emits every open window when FlushOnClose is set.
 func (s *WindowState) Flush(now time.Time) error {
+	defer s.cfg.Metrics.snapshot(s)
 	if !s.cfg.FlushOnClose {
 		return nil
 	}
@@ -277,6 +282,7 @@ func (s *WindowState) closed(c windows.Closed) {
 	if s.cfg.EventTimeInsights {
 		at = c.Window.End
 	}
+	s.cfg.Metrics.closedWindow(&c)
 	in := c.Insight(at)
 	in.Confidence = 1 // measured, not estimated
 	s.emit(in)

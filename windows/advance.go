@@ -84,6 +84,7 @@ func (e *Engine) CloseReady(tenant string, emit func(Closed)) error {
 
 func (e *Engine) advanceTenant(tn *tenant, now int64, emit func(Closed)) (gone bool, err error) {
 	e.refreshZone(tn)
+	e.observeLag(now, tn.seen, tn.maxT, tn.lastSeen)
 	wm := int64(math.MinInt64)
 	if tn.seen {
 		wm = tn.maxT - e.ooo

@@ -133,6 +133,11 @@ type Config struct {
 	// Remote instead (Store must then be nil); see doc.go. Caps on tenants,
 	// windows and dedup ids are the Remote's business there.
 	Distributed *Distributed
+	// WatermarkLag, when set, is called by Advance with processing time
+	// minus the watermark of every tenant that sent an event within
+	// IdleTimeout (see lag.go). It runs on the engine's goroutine and must
+	// not block. For metrics: a histogram, never a label per tenant.
+	WatermarkLag func(lag time.Duration)
 }
 
 // withDefaults fills zero fields.

@@ -163,6 +163,7 @@ func (e *Engine) advanceRemoteTenant(shard int, token, id string, m *TenantMeta,
 		// Its state expired: drop the shard membership left behind.
 		return r.Forget(token, shard, id, math.MinInt64)
 	}
+	e.observeLag(now, m.Seen, m.MaxT, m.LastSeen)
 	wm := int64(math.MinInt64)
 	if m.Seen {
 		wm = m.MaxT - e.ooo

@@ -88,6 +88,14 @@
 // never vanishes silently. An event may be late for its 1m window and on
 // time for its hour: each window decides for itself.
 //
+// Watermark lag: when Config.WatermarkLag is set, every Advance reports,
+// for each tenant that sent an event within IdleTimeout, processing time
+// minus its watermark (0 when the watermark is ahead). Idle tenants are
+// left out: the idle timeout closes their windows instead. In distributed
+// mode the lease holder reports it from the shared metadata, so each
+// tenant is reported once across replicas. No tenant id is passed: the
+// hook feeds a histogram, not a per-tenant series.
+//
 // AllowedLateness defaults to 0, not the 5m suggested in the issue: it
 // delays every first result by that much (a 1m window would publish 6
 // minutes after its end), while corrections already repair late data

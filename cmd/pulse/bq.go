@@ -74,12 +74,14 @@ func (s pairRows) WritePairs(ctx context.Context, rows []recommend.PairRow) []er
 }
 
 // openRowSink opens BigQuery when a project is configured, else the local
-// NDJSON writer.
-func openRowSink(ctx context.Context, f BigQueryFlags, log zerolog.Logger) (rowSink, error) {
+// NDJSON writer. obs (may be nil) sees its flushes and rows.
+func openRowSink(ctx context.Context, f BigQueryFlags, obs bigquery.Observer, log zerolog.Logger) (rowSink, error) {
 	if f.Project == "" {
-		return localfile.New(localfile.Config{Dir: f.DataDir, Batch: f.Config().Batch}, log)
+		return localfile.New(localfile.Config{Dir: f.DataDir, Batch: f.Config().Batch, Observer: obs}, log)
 	}
-	w, err := bigquery.New(ctx, f.Config(), log)
+	cfg := f.Config()
+	cfg.Observer = obs
+	w, err := bigquery.New(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -97,13 +97,17 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		Insights: p.conn.Topic(cfg.InsightsTopic, true),
 	}
 	p.topics = append(p.topics, insights.Metrics, insights.Insights)
-	if p.rows, err = openRowSink(ctx, cfg.BigQueryFlags, log); err != nil {
+	sinkObs := newSinkMetrics(cfg.BigQueryFlags.sinkName())
+	if p.rows, err = openRowSink(ctx, cfg.BigQueryFlags, sinkObs, log); err != nil {
 		return nil, fmt.Errorf("row sink: %w", err)
 	}
 	p.outputs = processors.NewOutputs(processors.OutputsConfig{}, insights, pairRows{p.rows}, log)
 	wsCfg := cfg.windowState()
 	wsCfg.RecommendSnapshots = p.recs.Publish
 	wsCfg.RecommendPairs = p.outputs.EmitPairs
+	wsCfg.Metrics = processors.NewWindowMetrics()
+	wsCfg.Windows.WatermarkLag = wsCfg.Metrics.Lag
+	p.register(sinkObs, p.outputs, wsCfg.Metrics)
 	emit := p.outputs.Emit
 	if cfg.PostgresURL != "" {
 		if _, err := p.startPostgres(ctx); err != nil {
@@ -245,10 +249,12 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 func (p *pipeline) startRedis(ctx context.Context, ws processors.WindowStateConfig) (*redisstore.Leases, error) {
 	w := ws.Windows
 	ttl := max(redisstore.DefaultTTL, w.CorrectionHorizon+25*time.Hour+w.OutOfOrderness+w.AllowedLateness+w.IdleTimeout+time.Hour)
-	rs, err := redisstore.New(ctx, redisstore.Config{URL: p.cfg.RedisURL, Prefix: p.cfg.RedisPrefix, TTL: ttl})
+	obs := newStoreMetrics()
+	rs, err := redisstore.New(ctx, redisstore.Config{URL: p.cfg.RedisURL, Prefix: p.cfg.RedisPrefix, TTL: ttl, Observer: obs})
 	if err != nil {
 		return nil, fmt.Errorf("redis state: %w", err)
 	}
+	p.register(obs)
 	p.redis = rs
 	leases, err := redisstore.NewLeases(rs, redisstore.LeasesConfig{Shards: p.cfg.LeaseShards, TTL: p.cfg.LeaseTTL})
 	if err != nil {

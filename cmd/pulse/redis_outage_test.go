@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 )
 
@@ -122,4 +123,25 @@ func TestRedisOutageMidStream(t *testing.T) {
 
 	want := truth.Windows()
 	waitForTruth(t, metrics, want, 60*time.Second)
+
+	// /metrics saw the state store at work, and the outage as errors.
+	m := scrape(t, "http://"+p.ops.Addr()+"/metrics")
+	for _, op := range []string{"apply_remote", "tenants", "meta", "panes", "read_window", "begin", "commit", "lease_tick"} {
+		if n := m[`pulse_state_store_operations_total{op="`+op+`",outcome="ok"}`]; n == 0 {
+			t.Errorf("state store %s: no successful operation counted", op)
+		}
+		if n := m[`pulse_state_store_operation_duration_seconds_count{op="`+op+`"}`]; n == 0 {
+			t.Errorf("state store %s: no latency observed", op)
+		}
+	}
+	if n := m[`pulse_state_store_operations_total{op="apply_remote",outcome="error"}`]; n == 0 {
+		t.Error("no failed apply counted while Redis was down")
+	}
+	// Closes counted by the lease holder are the results on the topic
+	// (a close repeated after a failed commit is on the topic twice too).
+	waitFor(t, 30*time.Second, "window closes counted equal the results on the topic", func() bool {
+		m := scrape(t, "http://"+p.ops.Addr()+"/metrics")
+		closes := sumOf(m, "pulse_windows_closed_total", `kind="window.metrics"`)
+		return closes > 0 && closes == float64(kindTotal(kindCounts(t, metrics), events.KindWindowMetrics))
+	})
 }

@@ -58,6 +58,9 @@ type Config struct {
 	Endpoint string
 	Batch    BatchPolicy
 	Retry    RetryPolicy
+	// Observer, when set, sees every flush, row outcome and retry
+	// (metrics). Default nil: nothing observed.
+	Observer Observer
 }
 
 // WithDefaults returns c with every zero field set to its default.

@@ -29,6 +29,10 @@
 //     ctx; rows cut off by ctx fail (nack), never vanish.
 //   - Stats() returns counters: rows written, rejected, failed, batches,
 //     retries, flush time. No package globals.
+//   - Config.Observer (optional, also in localfile.Config) is told of every
+//     flush and its duration, every row's outcome per table (written,
+//     rejected, failed) and every retry, for metrics; this package imports
+//     no metrics library.
 //
 // Batches flush at BatchPolicy.MaxRows rows (default 500, Google's
 // recommendation for insertAll), before MaxBytes of estimated request size

@@ -71,6 +71,7 @@ func (w *Writer) WriteInsight(ctx context.Context, in events.Insight) error {
 	r, err := InsightRow(&in, w.now())
 	if err != nil {
 		w.counter.rowsRejected.Add(1)
+		w.refused(InsightTable(in.Kind))
 		return err
 	}
 	return w.write(ctx, &r)
@@ -79,6 +80,7 @@ func (w *Writer) WriteInsight(ctx context.Context, in events.Insight) error {
 func (w *Writer) write(ctx context.Context, r *Row) error {
 	if r.Size > w.cfg.Batch.MaxBytes {
 		w.counter.rowsRejected.Add(1)
+		w.refused(r.Table)
 		return rejected(r.Table, r.InsertID, fmt.Sprintf("row of about %d bytes exceeds the batch limit of %d", r.Size, w.cfg.Batch.MaxBytes))
 	}
 	err := w.tables[r.Table].Submit(ctx, r, r.Size)
@@ -110,12 +112,21 @@ func (w *Writer) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// refused reports a row rejected before batching to the observer.
+func (w *Writer) refused(table string) {
+	if w.cfg.Observer != nil {
+		w.cfg.Observer.Rows(table, OutcomeRejected, 1)
+	}
+}
+
 // flush writes one batch and returns each row's outcome.
 func (w *Writer) flush(ctx context.Context, table string, rows []*Row) []error {
 	start := time.Now()
 	errs := make([]error, len(rows))
 	w.insert(ctx, table, rows, errs)
-	w.counter.flushed(time.Since(start))
+	took := time.Since(start)
+	w.counter.flushed(took)
+	observeFlush(w.cfg.Observer, table, took, errs)
 	for _, err := range errs {
 		var re *RowError
 		switch {
@@ -213,6 +224,9 @@ func (w *Writer) insert(ctx context.Context, table string, rows []*Row, errs []e
 			return
 		}
 		w.counter.retries.Add(1)
+		if w.cfg.Observer != nil {
+			w.cfg.Observer.Retried()
+		}
 		wait := w.cfg.Retry.backoff(attempt, jitter)
 		w.log.Warn().Str("table", table).Int("rows", len(retry)).Int("attempt", attempt).Dur("backoff", wait).Err(err).Msg("bigquery insert failed; retrying")
 		if serr := sleep(ctx, wait); serr != nil {

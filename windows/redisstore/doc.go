@@ -107,6 +107,16 @@
 // partly applied; set maxmemory-policy noeviction so writes fail before
 // the script runs.
 //
+// # Metrics
+//
+// Config.Observer, when set, sees every Store and Leases call: its
+// operation name (Ops: apply, apply_remote, read_window, evict, tenants,
+// meta, panes, revisions, begin, commit, forget, lease_tick,
+// lease_release), its duration and its error (windows.ErrFenced for a
+// fenced closing write). pulse run turns it into the
+// pulse_state_store_* metrics. The package itself imports no metrics
+// library.
+//
 // # Cost
 //
 // BenchmarkRedisApplyBatch, 2 shared cores, Redis 7.0 on the same host,

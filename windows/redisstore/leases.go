@@ -111,7 +111,8 @@ func (l *Leases) Held() []int {
 
 // Tick renews the held leases and tries to take free ones, in one
 // pipeline. A lease whose renewal fails is dropped locally at once.
-func (l *Leases) Tick(ctx context.Context) error {
+func (l *Leases) Tick(ctx context.Context) (err error) {
+	defer l.s.observe(OpLeaseTick, time.Now(), &err)
 	ctx, cancel := context.WithTimeout(ctx, min(l.s.cfg.OpTimeout, l.cfg.TTL/2))
 	defer cancel()
 	ttl := strconv.FormatInt(l.cfg.TTL.Milliseconds(), 10)
@@ -132,7 +133,7 @@ func (l *Leases) Tick(ctx context.Context) error {
 			acquire[s] = acquireScript.Eval(ctx, pipe, nil, l.s.cfg.Prefix, strconv.Itoa(s), l.cfg.Owner, ttl)
 		}
 	}
-	_, err := pipe.Exec(ctx)
+	_, err = pipe.Exec(ctx)
 	if err != nil && !errors.Is(err, redis.Nil) {
 		l.mu.Lock()
 		for s, h := range l.held {
@@ -174,7 +175,8 @@ func (l *Leases) Tick(ctx context.Context) error {
 
 // Release gives back every held lease (at shutdown), so another replica
 // takes over without waiting for the TTL.
-func (l *Leases) Release(ctx context.Context) error {
+func (l *Leases) Release(ctx context.Context) (err error) {
+	defer l.s.observe(OpLeaseRelease, time.Now(), &err)
 	l.mu.Lock()
 	held := l.held
 	l.held = map[int]lease{}

@@ -41,6 +41,8 @@ type Config struct {
 	// Client, when set, is used instead of dialling (Addr and URL are
 	// ignored); Close does not close it.
 	Client *redis.Client
+	// Observer, when set, sees every operation and its latency (metrics).
+	Observer Observer
 }
 
 // Validate reports every problem at once.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -13,7 +14,8 @@ import (
 )
 
 // Tenants implements windows.Remote.
-func (s *Store) Tenants(shard int) ([]string, error) {
+func (s *Store) Tenants(shard int) (_ []string, err error) {
+	defer s.observe(OpTenants, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	ts, err := s.c.SMembers(ctx, s.cfg.Prefix+"s:"+strconv.Itoa(shard)).Result()
@@ -24,7 +26,8 @@ func (s *Store) Tenants(shard int) ([]string, error) {
 }
 
 // Meta implements windows.Remote: one pipeline for all the tenants.
-func (s *Store) Meta(tenants []string, out []windows.TenantMeta) error {
+func (s *Store) Meta(tenants []string, out []windows.TenantMeta) (err error) {
+	defer s.observe(OpMeta, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	pipe := s.c.Pipeline()
@@ -95,7 +98,8 @@ func dirtyField(d *windows.Dirty) string {
 }
 
 // Panes implements windows.Remote.
-func (s *Store) Panes(tenant string, g int, from, to int64, dst []int64) ([]int64, error) {
+func (s *Store) Panes(tenant string, g int, from, to int64, dst []int64) (_ []int64, err error) {
+	defer s.observe(OpPanes, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	ms, err := s.c.ZRangeByLex(ctx, s.cfg.Prefix+"p:"+tenant+":"+strconv.Itoa(g), &redis.ZRangeBy{Min: lexFrom(from), Max: lexBelow(to)}).Result()
@@ -119,7 +123,8 @@ func revMember(r *windows.Revision) string {
 }
 
 // Revisions implements windows.Remote.
-func (s *Store) Revisions(tenant string, recs []windows.Revision) error {
+func (s *Store) Revisions(tenant string, recs []windows.Revision) (err error) {
+	defer s.observe(OpRevisions, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	pipe := s.c.Pipeline()
@@ -143,10 +148,11 @@ func (s *Store) Revisions(tenant string, recs []windows.Revision) error {
 }
 
 // Begin implements windows.Remote.
-func (s *Store) Begin(token string, shard int, tenant string, frontier, tooLate int64) error {
+func (s *Store) Begin(token string, shard int, tenant string, frontier, tooLate int64) (err error) {
+	defer s.observe(OpBegin, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
-	err := beginScript.Run(ctx, s.c, nil, s.cfg.Prefix, token, strconv.Itoa(shard), tenant, enc(frontier), enc(tooLate)).Err()
+	err = beginScript.Run(ctx, s.c, nil, s.cfg.Prefix, token, strconv.Itoa(shard), tenant, enc(frontier), enc(tooLate)).Err()
 	if err != nil {
 		return fmt.Errorf("redis begin close: %w", fenced(err))
 	}
@@ -154,7 +160,8 @@ func (s *Store) Begin(token string, shard int, tenant string, frontier, tooLate 
 }
 
 // Commit implements windows.Remote.
-func (s *Store) Commit(token string, shard int, tenant string, c *windows.Commit) error {
+func (s *Store) Commit(token string, shard int, tenant string, c *windows.Commit) (err error) {
+	defer s.observe(OpCommit, time.Now(), &err)
 	args := []any{s.cfg.Prefix, token, strconv.Itoa(shard), tenant, s.ttlMs, "", "", ""}
 	if c.Frontier != math.MinInt64 {
 		args[5] = enc(c.Frontier)
@@ -188,14 +195,15 @@ func (s *Store) Commit(token string, shard int, tenant string, c *windows.Commit
 }
 
 // Forget implements windows.Remote.
-func (s *Store) Forget(token string, shard int, tenant string, lastSeen int64) error {
+func (s *Store) Forget(token string, shard int, tenant string, lastSeen int64) (err error) {
+	defer s.observe(OpForget, time.Now(), &err)
 	last := ""
 	if lastSeen != math.MinInt64 {
 		last = enc(lastSeen)
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	err := forgetScript.Run(ctx, s.c, nil, s.cfg.Prefix, token, strconv.Itoa(shard), tenant, last,
+	err = forgetScript.Run(ctx, s.c, nil, s.cfg.Prefix, token, strconv.Itoa(shard), tenant, last,
 		strconv.Itoa(windows.MaxGrids)).Err()
 	if err != nil {
 		return fmt.Errorf("redis forget tenant: %w", fenced(err))

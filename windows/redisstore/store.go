@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -16,7 +17,8 @@ import (
 )
 
 // Apply implements windows.Store: the whole batch is one script.
-func (s *Store) Apply(batch []windows.Update, dup []bool) error {
+func (s *Store) Apply(batch []windows.Update, dup []bool) (err error) {
+	defer s.observe(OpApply, time.Now(), &err)
 	args := s.argsHead("s", len(batch))
 	for i := range batch {
 		args = appendUpdate(args, &batch[i], nil)
@@ -32,7 +34,8 @@ func (s *Store) Apply(batch []windows.Update, dup []bool) error {
 }
 
 // ApplyRemote implements windows.Remote.
-func (s *Store) ApplyRemote(batch []windows.RemoteUpdate, out []windows.RemoteResult) error {
+func (s *Store) ApplyRemote(batch []windows.RemoteUpdate, out []windows.RemoteResult) (err error) {
+	defer s.observe(OpApplyRemote, time.Now(), &err)
 	args := s.argsHead("r", len(batch))
 	for i := range batch {
 		args = appendUpdate(args, &batch[i].Update, &batch[i])
@@ -119,10 +122,11 @@ func (s *Store) Read(tenant string, g int, starts []int64, dst *windows.Totals) 
 
 // ReadWindow implements windows.Remote: two pipelined round trips, the
 // pane hashes, then the customer sets or sketches of their currencies.
-func (s *Store) ReadWindow(tenant string, g int, starts []int64, lateFrom int64, dst *windows.Totals, late *[]windows.CurrencyCount) error {
+func (s *Store) ReadWindow(tenant string, g int, starts []int64, lateFrom int64, dst *windows.Totals, late *[]windows.CurrencyCount) (err error) {
 	if len(starts) == 0 {
 		return nil
 	}
+	defer s.observe(OpReadWindow, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	gs := strconv.Itoa(g)
@@ -222,7 +226,8 @@ func addCount(cs *[]windows.CurrencyCount, cur string, n int64) {
 }
 
 // Evict implements windows.Store.
-func (s *Store) Evict(tenant string, panes *[windows.MaxGrids][]int64, idsBefore int64) error {
+func (s *Store) Evict(tenant string, panes *[windows.MaxGrids][]int64, idsBefore int64) (err error) {
+	defer s.observe(OpEvict, time.Now(), &err)
 	args := []any{s.cfg.Prefix, tenant, idsCut(idsBefore)}
 	args = appendPanes(args, panes)
 	ctx, cancel := s.ctx()

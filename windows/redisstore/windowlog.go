@@ -29,7 +29,8 @@ func (s *Store) windowLogKey(series string) string { return s.cfg.Prefix + "wl:{
 // AppendWindow logs record as series' window starting at start (Unix ns),
 // replacing a record logged for that start, keeps the newest keep records
 // and lets the series expire ttl after its last append.
-func (s *Store) AppendWindow(series string, start int64, record []byte, keep int, ttl time.Duration) error {
+func (s *Store) AppendWindow(series string, start int64, record []byte, keep int, ttl time.Duration) (err error) {
+	defer s.observe(OpLogAppend, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	args := []any{strconv.FormatInt(start, 10), record, keep, ttl.Milliseconds()}
@@ -41,7 +42,8 @@ func (s *Store) AppendWindow(series string, start int64, record []byte, keep int
 
 // WindowsBetween returns series' logged records of windows starting after
 // after and before before (Unix ns, both exclusive), oldest first.
-func (s *Store) WindowsBetween(series string, after, before int64) ([][]byte, error) {
+func (s *Store) WindowsBetween(series string, after, before int64) (_ [][]byte, err error) {
+	defer s.observe(OpLogRead, time.Now(), &err)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	rs, err := s.c.ZRangeByScore(ctx, s.windowLogKey(series), &redis.ZRangeBy{

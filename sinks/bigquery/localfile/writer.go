@@ -29,6 +29,8 @@ const maxOpenFiles = 64
 type Config struct {
 	Dir   string
 	Batch bigquery.BatchPolicy
+	// Observer, when set, sees every flush and row outcome (metrics).
+	Observer bigquery.Observer
 }
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -100,6 +102,9 @@ func (w *Writer) WriteInsight(ctx context.Context, in events.Insight) error {
 	r, err := bigquery.InsightRow(&in, w.now())
 	if err != nil {
 		w.rowsRejected.Add(1)
+		if w.cfg.Observer != nil {
+			w.cfg.Observer.Rows(bigquery.InsightTable(in.Kind), bigquery.OutcomeRejected, 1)
+		}
 		return err
 	}
 	return w.write(ctx, &r)
@@ -188,7 +193,39 @@ func (w *Writer) flush(ctx context.Context, rows []*bigquery.Row) []error {
 			w.rowsFailed.Add(1)
 		}
 	}
+	w.observe(d, rows, errs)
 	return errs
+}
+
+// observe reports a flushed batch and its rows per table to the observer.
+func (w *Writer) observe(took time.Duration, rows []*bigquery.Row, errs []error) {
+	o := w.cfg.Observer
+	if o == nil {
+		return
+	}
+	o.Flushed(took)
+	type tally struct{ written, failed int }
+	byTable := map[string]*tally{}
+	for i, r := range rows {
+		t := byTable[r.Table]
+		if t == nil {
+			t = &tally{}
+			byTable[r.Table] = t
+		}
+		if errs[i] == nil {
+			t.written++
+		} else {
+			t.failed++
+		}
+	}
+	for table, t := range byTable {
+		if t.written > 0 {
+			o.Rows(table, bigquery.OutcomeWritten, t.written)
+		}
+		if t.failed > 0 {
+			o.Rows(table, bigquery.OutcomeFailed, t.failed)
+		}
+	}
 }
 
 // append writes b to the file of key and fsyncs it; on failure it truncates
