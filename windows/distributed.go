@@ -27,6 +27,12 @@ type distState struct {
 	wins   []distWin
 	revs   []Revision
 	late   []CurrencyCount
+	// held are results read but not yet committed: they reach emit only
+	// once the fenced commit that records them succeeds, so a replica that
+	// lost its lease meanwhile publishes nothing the next holder will
+	// publish again, and a failed step publishes nothing it will redo.
+	held []Closed
+	hold func(Closed)
 }
 
 type distWin struct {
@@ -39,6 +45,7 @@ func newDistState(cfg Distributed, c *Config) *distState {
 		cfg.Members, cfg.Member = 1, 0
 	}
 	d := &distState{cfg: cfg}
+	d.hold = func(c Closed) { d.held = append(d.held, c) }
 	for _, w := range c.Windows {
 		s := int64(w.Size)
 		if w.Calendar {
@@ -159,6 +166,7 @@ func (e *Engine) tooLateAt(frontier, floor int64) int64 {
 func (e *Engine) advanceRemoteTenant(shard int, token, id string, m *TenantMeta, now int64, emit func(Closed)) error {
 	d := e.dist
 	r := d.cfg.Remote
+	d.held = d.held[:0] // what a failed step held was never published: it is redone
 	if !m.Known {
 		// Its state expired: drop the shard membership left behind.
 		return r.Forget(token, shard, id, math.MinInt64)
@@ -209,7 +217,7 @@ func (e *Engine) advanceRemoteTenant(shard int, token, id string, m *TenantMeta,
 						reason = ReasonIdle
 					}
 					d.starts = withinSorted(panes, w.start, w.end, d.starts[:0])
-					if err := e.emitRemote(id, si, w, d.starts, 1, reason, emit); err != nil {
+					if err := e.emitRemote(id, si, w, d.starts, 1, reason, d.hold); err != nil {
 						return err
 					}
 					c.Revisions = append(c.Revisions, Revision{Spec: si, Start: w.start, End: w.end, Rev: 1})
@@ -229,6 +237,7 @@ func (e *Engine) advanceRemoteTenant(shard int, token, id string, m *TenantMeta,
 		if err := r.Commit(token, shard, id, &c); err != nil {
 			return err
 		}
+		e.release(emit)
 	}
 	if len(m.Dirty) > 0 {
 		if err := e.correctRemote(shard, token, id, m, max(target, m.Frontier), emit); err != nil {
@@ -246,6 +255,7 @@ func (e *Engine) advanceRemoteTenant(shard int, token, id string, m *TenantMeta,
 func (e *Engine) correctRemote(shard int, token, id string, m *TenantMeta, frontier int64, emit func(Closed)) error {
 	d := e.dist
 	r := d.cfg.Remote
+	d.held = d.held[:0]
 	loc := e.zoneOf(id)
 	tl := e.tooLateAt(frontier, m.Floor)
 	d.wins = d.wins[:0]
@@ -278,12 +288,31 @@ func (e *Engine) correctRemote(shard int, token, id string, m *TenantMeta, front
 		}
 		d.starts = starts
 		rv.Rev++
-		if err := e.emitRemote(id, rv.Spec, w, starts, rv.Rev, ReasonLate, emit); err != nil {
+		if err := e.emitRemote(id, rv.Spec, w, starts, rv.Rev, ReasonLate, d.hold); err != nil {
 			return err
 		}
 	}
 	c := Commit{Frontier: math.MinInt64, Revisions: d.revs, Dirty: m.Dirty, TooLate: math.MinInt64, IDsBefore: math.MinInt64}
-	return r.Commit(token, shard, id, &c)
+	if err := r.Commit(token, shard, id, &c); err != nil {
+		return err
+	}
+	e.release(emit)
+	return nil
+}
+
+// release hands the committed results to emit, in order, and counts them.
+func (e *Engine) release(emit func(Closed)) {
+	d := e.dist
+	for _, c := range d.held {
+		if c.Revision == 1 && c.Reason != ReasonLate {
+			e.stats.WindowsClosed++
+		} else {
+			e.stats.Corrections++
+		}
+		emit(c)
+	}
+	clear(d.held)
+	d.held = d.held[:0]
 }
 
 // emitRemote reads a window's panes and emits one record per currency;
@@ -310,11 +339,6 @@ func (e *Engine) emitRemote(id string, si int, w distWin, starts []int64, rev in
 			if l.Currency == a.Currency {
 				m.LateEvents = l.N
 			}
-		}
-		if rev == 1 && reason != ReasonLate {
-			e.stats.WindowsClosed++
-		} else {
-			e.stats.Corrections++
 		}
 		emit(Closed{TenantID: id, Window: win, Metrics: m, Revision: rev, Reason: reason})
 	}

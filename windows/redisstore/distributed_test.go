@@ -378,3 +378,73 @@ func TestStaleHolderIsFenced(t *testing.T) {
 type staticLeases map[int]string
 
 func (l staticLeases) Owned(shard int) (string, bool) { tok, ok := l[shard]; return tok, ok }
+
+// losesLeaseAtCommit is the Remote of a holder whose lease lapses after it
+// began a close and read the windows, before it committed them.
+type losesLeaseAtCommit struct {
+	windows.Remote
+	commits int
+}
+
+func (r *losesLeaseAtCommit) Commit(string, int, string, *windows.Commit) error {
+	r.commits++
+	return fmt.Errorf("redis commit close: %w", windows.ErrFenced)
+}
+
+// A holder that loses its lease between reading a close and committing it
+// publishes none of it; the next holder publishes each result once.
+func TestLeaseLostBeforeCommitPublishesNothing(t *testing.T) {
+	s := openStore(t, Config{})
+	a := newReplica(t, s, time.Minute, 0)
+	if err := a.leases.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	steps := genStream(9, 200)
+	res := make([]windows.ApplyResult, 64)
+	for _, st := range steps {
+		if err := a.e.ApplyBatch(st.events, st.now, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := steps[len(steps)-1].now.Add(time.Hour)
+	lapsing := &losesLeaseAtCommit{Remote: s}
+	cfg := distConfig()
+	cfg.Distributed = &windows.Distributed{Remote: lapsing, Leases: a.leases, Shards: testShards}
+	old, err := windows.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := old.Advance(end, func(windows.Closed) { n++ }); !errors.Is(err, windows.ErrFenced) || lapsing.commits == 0 {
+		t.Fatalf("advance: %v after %d commits, want fenced", err, lapsing.commits)
+	}
+	if n != 0 {
+		t.Fatalf("the holder that lost its lease published %d results", n)
+	}
+	if st := old.Stats(); st.WindowsClosed != 0 || st.Corrections != 0 {
+		t.Fatalf("uncommitted results counted: %+v", st)
+	}
+	// The same leases, committing for real: every result once, as a
+	// holder that never lost its lease publishes them.
+	rec := newRecorder()
+	if err := a.e.Advance(end, rec.emit); err != nil {
+		t.Fatal(err)
+	}
+	b := newReplica(t, openStore(t, Config{}), time.Minute, 0)
+	if err := b.leases.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range steps {
+		if err := b.e.ApplyBatch(st.events, st.now, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := newRecorder()
+	if err := b.e.Advance(end, want.emit); err != nil {
+		t.Fatal(err)
+	}
+	if len(want.out) == 0 {
+		t.Fatal("nothing to compare")
+	}
+	compare(t, want, rec)
+}
