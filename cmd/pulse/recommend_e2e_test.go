@@ -34,6 +34,7 @@ func TestRecommendationsThroughPulseRun(t *testing.T) {
 	defer cancel()
 	cfg := testRunConfig(t)
 	cfg.RecommendSnapshotEvery = 100 * time.Millisecond
+	cfg.APIRate, cfg.APIBurst = 1000, 1000 // the test polls; rate limits are tested in processors/api
 	sum := sha256.Sum256([]byte("s3cret"))
 	cfg.APITokens = "test:" + hex.EncodeToString(sum[:]) + ":acme"
 	p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
