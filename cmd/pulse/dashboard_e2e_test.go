@@ -77,15 +77,8 @@ func TestDashboardShowsADetectedBurst(t *testing.T) {
 	cfg.APIRate, cfg.APIBurst = 1000, 1000
 	cfg.DetectSizes = []string{"5m"}
 	cfg.IdleTimeout = time.Hour // closes by watermark only, however slow the machine
-	p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := p.shutdown(); err != nil {
-			t.Error(err)
-		}
-	}()
+	p, stop := startTestPipeline(t, ctx, cfg, zerolog.WarnLevel)
+	defer stop()
 	pub := p.conn.Client.Publisher(cfg.OrdersTopic)
 	defer pub.Stop()
 

@@ -61,15 +61,8 @@ func TestOpenHourThroughTheAPI(t *testing.T) {
 				url, prefix := requireRedis(t)
 				cfg.State, cfg.RedisURL, cfg.RedisPrefix, cfg.LeaseShards, cfg.LeaseTTL = "redis", url, prefix, 8, 3*time.Second
 			}
-			p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				if err := p.shutdown(); err != nil {
-					t.Error(err)
-				}
-			}()
+			p, stop := startTestPipeline(t, ctx, cfg, zerolog.WarnLevel)
+			defer stop()
 			pub := p.conn.Client.Publisher(cfg.OrdersTopic)
 			defer pub.Stop()
 			now := time.Now().UTC()

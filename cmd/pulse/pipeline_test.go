@@ -37,6 +37,22 @@ func testRunConfig(t *testing.T) *RunCmd {
 	return c
 }
 
+// startTestPipeline starts `pulse run` logging to the test at level; stop
+// shuts it down gracefully (defer it, so it runs before the Pub/Sub server
+// the test started closes).
+func startTestPipeline(t *testing.T, ctx context.Context, cfg *RunCmd, level zerolog.Level) (p *pipeline, stop func()) {
+	t.Helper()
+	p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(level))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, func() {
+		if err := p.shutdown(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()

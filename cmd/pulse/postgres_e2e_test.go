@@ -82,15 +82,8 @@ func TestIncidentsGoToPostgresAndBackThroughTheAPI(t *testing.T) {
 	cfg.PostgresFlags = PostgresFlags{PostgresURL: dsn, MigrateOnStart: true, SettingsRefresh: time.Second, StartTimeout: 10 * time.Second}
 	sum := sha256.Sum256([]byte("s3cret"))
 	cfg.APITokens = "test:" + hex.EncodeToString(sum[:]) + ":acme"
-	p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := p.shutdown(); err != nil {
-			t.Error(err)
-		}
-	}()
+	p, stop := startTestPipeline(t, ctx, cfg, zerolog.WarnLevel)
+	defer stop()
 
 	w := events.Window{Start: time.Now().UTC().Truncate(time.Hour).Add(-time.Hour), Size: "1h"}
 	w.End = w.Start.Add(time.Hour)

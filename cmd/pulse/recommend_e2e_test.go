@@ -37,15 +37,8 @@ func TestRecommendationsThroughPulseRun(t *testing.T) {
 	cfg.APIRate, cfg.APIBurst = 1000, 1000 // the test polls; rate limits are tested in processors/api
 	sum := sha256.Sum256([]byte("s3cret"))
 	cfg.APITokens = "test:" + hex.EncodeToString(sum[:]) + ":acme"
-	p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := p.shutdown(); err != nil {
-			t.Error(err)
-		}
-	}()
+	p, stop := startTestPipeline(t, ctx, cfg, zerolog.WarnLevel)
+	defer stop()
 
 	get := func(path string) (int, api.RecommendationsResponse) {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+p.ops.Addr()+path, nil)

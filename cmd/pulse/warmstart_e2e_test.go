@@ -53,15 +53,8 @@ func TestWarmStartScoresTheFirstLiveWindow(t *testing.T) {
 	cfg.IdleTimeout = time.Second
 	cfg.PostgresFlags = PostgresFlags{PostgresURL: dsn, MigrateOnStart: true, SettingsRefresh: time.Second,
 		StartTimeout: 20 * time.Second, WarmStart: true, OrdersTable: table}
-	p, err := startPipeline(ctx, cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := p.shutdown(); err != nil {
-			t.Error(err)
-		}
-	}()
+	p, stop := startTestPipeline(t, ctx, cfg, zerolog.WarnLevel)
+	defer stop()
 	insights := subscribeAll(t, ctx, p, cfg.InsightsTopic, "test-insights")
 
 	// The previous hour, live: 200 orders for both tenants, ten times acme's
