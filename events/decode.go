@@ -122,6 +122,7 @@ func (v *version) UnmarshalJSON(b []byte) error {
 // for the future and horizon checks. Every rejection is a *ValidationError.
 func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time) (Order, error) {
 	l := &d.limits
+	var digits int
 	if len(payload) > l.MaxPayloadBytes {
 		return Order{}, invalid(ReasonPayloadTooLarge, "", "payload is %d bytes, limit %d", len(payload), l.MaxPayloadBytes)
 	}
@@ -136,12 +137,17 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 		items = nil // do not keep a huge array for every later decode
 	}
 	*w = wireOrder{Items: items[:0]}
-	err := json.Unmarshal(payload, w)
-	d.dirtyItems = len(w.Items)
-	if err != nil {
-		d.dirtyItems = cap(w.Items)
-		return Order{}, invalid(ReasonMalformedJSON, "", "%v", err)
+	// One copy of the payload: the fast path's strings are substrings of
+	// it. Anything off its plain form goes to goccy (see scanWire).
+	if !scanWire(string(payload), w) {
+		clear(w.Items)
+		*w = wireOrder{Items: w.Items[:0]}
+		if err := json.Unmarshal(payload, w); err != nil {
+			d.dirtyItems = cap(w.Items)
+			return Order{}, invalid(ReasonMalformedJSON, "", "%v", err)
+		}
 	}
+	d.dirtyItems = len(w.Items)
 	if !w.SchemaVersion.present {
 		return Order{}, invalid(ReasonUnknownSchemaVersion, "schema_version", "missing")
 	}
@@ -168,10 +174,11 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 	if len(w.Status) > maxTextLen || !printable(w.Status) {
 		return Order{}, invalid(ReasonInvalidField, "status", "must be printable text of at most %d bytes", maxTextLen)
 	}
-	digits, ok := MinorDigits(w.Currency)
+	cur, ok := currencies[w.Currency]
 	if !ok {
 		return Order{}, invalid(ReasonUnknownCurrency, "currency", "%q is not an ISO 4217 currency code", w.Currency)
 	}
+	w.Currency, digits = cur.code, int(cur.digits)
 	capMinor := l.capMinor(w.Currency, digits)
 	if !w.TotalAmount.present {
 		return Order{}, invalid(ReasonInvalidAmount, "total_amount", "missing")

@@ -1,5 +1,7 @@
 package windows
 
+import "strings"
+
 // MemStore is the in-memory Store: a map of tenants, each with its panes per
 // grid and its remembered event keys. Not safe for concurrent use; an engine
 // owns it.
@@ -55,7 +57,7 @@ func (s *MemStore) Apply(batch []Update, dup []bool) error {
 			t = s.tenants[tenant]
 			if t == nil {
 				t = &memTenant{ids: newIDSet(s.maxIDs)}
-				s.tenants[tenant] = t
+				s.tenants[strings.Clone(tenant)] = t // not the payload it came from
 			}
 		}
 		if t.ids.seen(u.EventKey, u.At) {

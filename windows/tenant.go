@@ -3,6 +3,7 @@ package windows
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type tenant struct {
 }
 
 func (e *Engine) newTenant(id string, now int64) *tenant {
+	// The id usually points into a decoded payload: keep a copy of its own,
+	// not the whole message, for the tenant's lifetime.
+	id = strings.Clone(id)
 	loc := e.cfg.DefaultZone
 	if z := e.cfg.Zones[id]; z != nil {
 		loc = z

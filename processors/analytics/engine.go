@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/olympus-cloud/pulse/events"
@@ -88,6 +89,7 @@ func (e *Engine) Stats() Stats { return e.stats }
 func (e *Engine) tenant(id string) *tenantState {
 	ts := e.tenants[id]
 	if ts == nil {
+		id = strings.Clone(id) // ids come from decoded payloads: keep only the id
 		ts = &tenantState{id: id, loc: e.cfg.Locations[id], cur: map[string]*seriesState{}, customers: map[custKey]*customer{}}
 		e.tenants[id] = ts
 	}
@@ -99,6 +101,7 @@ func (e *Engine) seriesOf(ts *tenantState, currency string) *seriesState {
 	if ss == nil {
 		h := max(e.cfg.Forecast.HourlyHistory, e.cfg.Trend.HourlyPoints, e.cfg.Pattern.Days*24)
 		d := max(e.cfg.Forecast.DailyHistory, e.cfg.Trend.DailyPoints, e.cfg.Pattern.Days)
+		currency = strings.Clone(currency)
 		ss = &seriesState{currency: currency, s: [2]series{{cap: h}, {cap: d}}, hourPatternDay: math.MinInt64}
 		for k := range numMetrics {
 			ss.fc[hourIdx][k].m = 168
@@ -400,6 +403,7 @@ func (e *Engine) ObserveOrder(o *events.Order, now time.Time) []Result {
 			return nil
 		}
 		c = &customer{}
+		key.id = strings.Clone(key.id)
 		ts.customers[key] = c
 	}
 	if c.seen(o.EventID) {
