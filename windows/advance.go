@@ -95,6 +95,7 @@ func (e *Engine) advanceTenant(tn *tenant, now int64, emit func(Closed)) (gone b
 			if err := e.evict(tn); err != nil {
 				return false, err
 			}
+			e.seal(tn)
 		}
 	}
 	if err := e.emitCorrections(tn, emit); err != nil {
@@ -170,6 +171,7 @@ func (e *Engine) evict(tn *tenant) error {
 			any = true
 			pi.starts = append(pi.starts[:0], pi.starts[n:]...)
 			pi.ends = append(pi.ends[:0], pi.ends[n:]...)
+			pi.sealed = max(pi.sealed-n, 0)
 			tn.live -= n
 			e.livePanes -= n
 		}
@@ -183,6 +185,24 @@ func (e *Engine) evict(tn *tenant) error {
 		return fmt.Errorf("evict tenant %q: %w", tn.id, err)
 	}
 	return nil
+}
+
+// seal hands the store the panes whose every window has now emitted: they
+// are read again only for corrections (sealed.go).
+func (e *Engine) seal(tn *tenant) {
+	if e.sealer == nil {
+		return
+	}
+	for g := range e.grids {
+		pi := &tn.panes[g]
+		from := pi.sealed
+		for pi.sealed < len(pi.starts) && e.lastEnd(tn, g, pi.starts[pi.sealed], pi.ends[pi.sealed]) <= tn.frontier {
+			pi.sealed++
+		}
+		if pi.sealed > from {
+			e.sealer.Seal(tn.id, g, pi.starts[from:pi.sealed])
+		}
+	}
 }
 
 // emitWindow reads the window's panes and emits one record per currency.

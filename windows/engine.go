@@ -71,6 +71,7 @@ type spec struct {
 type Engine struct {
 	cfg                                 Config
 	store                               Store
+	sealer                              paneSealer // the store, when it packs closed panes
 	grids                               []grid
 	specs                               []spec
 	ooo, lateness, horizon, idle, dedup int64
@@ -114,6 +115,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if e.store == nil && e.dist == nil {
 		e.store = NewMemStore(MemStoreConfig{MaxIDsPerTenant: cfg.MaxDedupIDsPerTenant})
 	}
+	e.sealer, _ = e.store.(paneSealer)
 	gridOf := map[gridKey]int{}
 	for i, w := range cfg.Windows {
 		k := gridKey{w.pane(), w.Calendar}
@@ -240,6 +242,8 @@ func (e *Engine) plan(o *events.Order, now int64) (*tenant, error) {
 		u.PaneStart[g], ends[g] = start, end
 		if !tn.panes[g].has(start) {
 			newPanes++
+		} else {
+			tn.panes[g].touch(start)
 		}
 	}
 	if newPanes > 0 {

@@ -9,6 +9,9 @@ type MemStore struct {
 	maxIDs  int
 	tenants map[string]*memTenant
 	free    []*memPane // evicted panes, reused so steady state allocates nothing
+	// currencies of packed panes, by index (sealed.go)
+	currencies  []string
+	currencyIdx map[string]int
 }
 
 type memTenant struct {
@@ -19,6 +22,9 @@ type memTenant struct {
 type memGrid struct {
 	panes map[int64]*memPane
 	last  *memPane // the pane of the previous event: most events hit it again
+	// sealed: panes past their last window, packed (sealed.go); a start
+	// is in panes or in sealed, never both. nil until the first seal.
+	sealed *sealedPanes
 }
 
 type memPane struct {
@@ -92,6 +98,9 @@ func (s *MemStore) pane(g *memGrid, start int64) *memPane {
 			p = &memPane{}
 		}
 		p.start = start
+		if i, ok := g.sealed.find(start); ok {
+			s.unseal(g.sealed, i, p) // a late event for a sealed pane
+		}
 		g.panes[start] = p
 	}
 	g.last = p
@@ -121,9 +130,12 @@ func (s *MemStore) Read(tenant string, g int, starts []int64, dst *Totals) error
 	if t == nil {
 		return nil
 	}
+	gr := &t.grids[g]
 	for _, start := range starts {
-		if p := t.grids[g].panes[start]; p != nil {
+		if p := gr.panes[start]; p != nil {
 			p.mergeInto(dst)
+		} else if i, ok := gr.sealed.find(start); ok {
+			s.mergePacked(gr.sealed.bytes(i), dst)
 		}
 	}
 	return nil
@@ -144,9 +156,11 @@ func (s *MemStore) Evict(tenant string, panes *[MaxGrids][]int64, idsBefore int6
 	empty := true
 	for g := range t.grids {
 		gr := &t.grids[g]
+		packed := 0
 		for _, start := range panes[g] {
 			p := gr.panes[start]
 			if p == nil {
+				packed++
 				continue
 			}
 			delete(gr.panes, start)
@@ -155,7 +169,13 @@ func (s *MemStore) Evict(tenant string, panes *[MaxGrids][]int64, idsBefore int6
 			}
 			s.release(p)
 		}
-		if len(gr.panes) > 0 {
+		if packed > 0 && gr.sealed != nil {
+			gr.sealed.removeStarts(panes[g])
+			if gr.sealed.len() == 0 {
+				gr.sealed = nil
+			}
+		}
+		if len(gr.panes) > 0 || gr.sealed.len() > 0 {
 			empty = false
 		}
 	}
@@ -195,7 +215,7 @@ func (s *MemStore) Stats() MemStoreStats {
 	st := MemStoreStats{Tenants: len(s.tenants)}
 	for _, t := range s.tenants {
 		for g := range t.grids {
-			st.Panes += len(t.grids[g].panes)
+			st.Panes += len(t.grids[g].panes) + t.grids[g].sealed.len()
 		}
 		st.RememberedIDs += t.ids.len()
 		st.ForcedDedupEvictions += t.ids.forced

@@ -73,6 +73,10 @@ func (tn *tenant) day(t int64) (start, end int64) {
 // paneIndex lists a tenant's live panes of one grid, sorted by start.
 type paneIndex struct {
 	starts, ends []int64
+	// sealed: the first sealed panes are past their last window and were
+	// handed to the store's Seal; a pane before them that takes a late
+	// event lowers it, so the pane is sealed again.
+	sealed int
 }
 
 func (p *paneIndex) has(start int64) bool {
@@ -92,7 +96,18 @@ func (p *paneIndex) insert(start, end int64) bool {
 	}
 	p.starts = slices.Insert(p.starts, i, start)
 	p.ends = slices.Insert(p.ends, i, end)
+	p.sealed = min(p.sealed, i)
 	return true
+}
+
+// touch notes an event for the live pane at start: a sealed pane is
+// unsealed by the store and must be sealed again.
+func (p *paneIndex) touch(start int64) {
+	if p.sealed == 0 || start > p.starts[p.sealed-1] {
+		return // the common case: a pane not sealed yet
+	}
+	i, _ := slices.BinarySearch(p.starts, start)
+	p.sealed = min(p.sealed, i)
 }
 
 // within returns the starts of the panes in [from, to), appended to dst.
