@@ -132,7 +132,7 @@ func (e *Engine) emitCorrections(tn *tenant, emit func(Closed)) error {
 			if !c.dirty {
 				continue
 			}
-			if err := e.emitWindow(tn, si, c.window, int(c.rev)+1, ReasonLate, c.late, emit); err != nil {
+			if err := e.emitWindow(tn, si, e.windowAt(tn, si, c.start), int(c.rev)+1, ReasonLate, c.lateCounts(), emit); err != nil {
 				return err
 			}
 			c.rev++
@@ -149,7 +149,7 @@ func (e *Engine) evict(tn *tenant) error {
 	for si := range tn.specs {
 		ss := &tn.specs[si]
 		n := 0
-		for n < len(ss.closed) && ss.closed[n].end <= tooLate {
+		for n < len(ss.closed) && e.windowAt(tn, si, ss.closed[n].start).end <= tooLate {
 			if ss.closed[n].dirty {
 				ss.dirty--
 			}
@@ -163,15 +163,13 @@ func (e *Engine) evict(tn *tenant) error {
 	for g := range e.grids {
 		pi := &tn.panes[g]
 		n := 0
-		for n < len(pi.starts) && e.lastEnd(tn, g, pi.starts[n], pi.ends[n]) <= tooLate {
+		for n < len(pi.starts) && e.lastEnd(tn, g, pi.starts[n], pi.end(n)) <= tooLate {
 			n++
 		}
 		e.evictBuf[g] = append(e.evictBuf[g][:0], pi.starts[:n]...)
 		if n > 0 {
 			any = true
-			pi.starts = append(pi.starts[:0], pi.starts[n:]...)
-			pi.ends = append(pi.ends[:0], pi.ends[n:]...)
-			pi.sealed = max(pi.sealed-n, 0)
+			pi.drop(n)
 			tn.live -= n
 			e.livePanes -= n
 		}
@@ -196,7 +194,7 @@ func (e *Engine) seal(tn *tenant) {
 	for g := range e.grids {
 		pi := &tn.panes[g]
 		from := pi.sealed
-		for pi.sealed < len(pi.starts) && e.lastEnd(tn, g, pi.starts[pi.sealed], pi.ends[pi.sealed]) <= tn.frontier {
+		for pi.sealed < len(pi.starts) && e.lastEnd(tn, g, pi.starts[pi.sealed], pi.end(pi.sealed)) <= tn.frontier {
 			pi.sealed++
 		}
 		if pi.sealed > from {

@@ -323,8 +323,23 @@ func (e *Engine) lateWindow(tn *tenant, si int, start, end, tooLate int64, curre
 		res.Dropped++
 	default:
 		res.Late++
-		tn.specs[si].markLate(start, end, currency)
+		tn.specs[si].markLate(start, currency)
 	}
+}
+
+// windowAt returns the window of spec si starting at start.
+func (e *Engine) windowAt(tn *tenant, si int, start int64) window {
+	sp := &e.specs[si]
+	if sp.Calendar {
+		if start == tn.dayStart {
+			return window{start, tn.dayEnd}
+		}
+		// Not tn.day: an old day must not evict the current one from its
+		// cache.
+		y, m, d := time.Unix(0, start).In(tn.loc).Date()
+		return window{start, time.Date(y, m, d+1, 0, 0, 0, 0, tn.loc).UnixNano()}
+	}
+	return window{start, start + sp.size}
 }
 
 // tooLate is the end at or before which a window takes no more events.

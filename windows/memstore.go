@@ -1,6 +1,9 @@
 package windows
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // MemStore is the in-memory Store: a map of tenants, each with its panes per
 // grid and its remembered event keys. Not safe for concurrent use; an engine
@@ -20,7 +23,9 @@ type memTenant struct {
 }
 
 type memGrid struct {
-	panes map[int64]*memPane
+	// panes: the unpacked panes, sorted by start; few (the open ones and
+	// late-touched ones) once the engine seals, so a slice beats a map.
+	panes []*memPane
 	last  *memPane // the pane of the previous event: most events hit it again
 	// sealed: panes past their last window, packed (sealed.go); a start
 	// is in panes or in sealed, never both. nil until the first seal.
@@ -82,15 +87,31 @@ func (s *MemStore) Apply(batch []Update, dup []bool) error {
 	return nil
 }
 
+// find returns the index of the pane at start, or where it would go.
+func (g *memGrid) find(start int64) (int, bool) {
+	n := len(g.panes)
+	if n > 0 && g.panes[n-1].start < start {
+		return n, false // a new pane: usually the newest
+	}
+	return slices.BinarySearchFunc(g.panes, start, func(p *memPane, t int64) int { return cmp64(p.start, t) })
+}
+
+func (g *memGrid) get(start int64) *memPane {
+	if i, ok := g.find(start); ok {
+		return g.panes[i]
+	}
+	return nil
+}
+
 func (s *MemStore) pane(g *memGrid, start int64) *memPane {
 	if g.last != nil && g.last.start == start {
 		return g.last
 	}
-	p := g.panes[start]
-	if p == nil {
-		if g.panes == nil {
-			g.panes = map[int64]*memPane{}
-		}
+	i, ok := g.find(start)
+	var p *memPane
+	if ok {
+		p = g.panes[i]
+	} else {
 		if n := len(s.free); n > 0 {
 			p = s.free[n-1]
 			s.free = s.free[:n-1]
@@ -98,10 +119,10 @@ func (s *MemStore) pane(g *memGrid, start int64) *memPane {
 			p = &memPane{}
 		}
 		p.start = start
-		if i, ok := g.sealed.find(start); ok {
-			s.unseal(g.sealed, i, p) // a late event for a sealed pane
+		if j, ok := g.sealed.find(start); ok {
+			s.unseal(g.sealed, j, p) // a late event for a sealed pane
 		}
-		g.panes[start] = p
+		g.panes = slices.Insert(g.panes, i, p)
 	}
 	g.last = p
 	return p
@@ -132,7 +153,7 @@ func (s *MemStore) Read(tenant string, g int, starts []int64, dst *Totals) error
 	}
 	gr := &t.grids[g]
 	for _, start := range starts {
-		if p := gr.panes[start]; p != nil {
+		if p := gr.get(start); p != nil {
 			p.mergeInto(dst)
 		} else if i, ok := gr.sealed.find(start); ok {
 			s.mergePacked(gr.sealed.bytes(i), dst)
@@ -158,12 +179,13 @@ func (s *MemStore) Evict(tenant string, panes *[MaxGrids][]int64, idsBefore int6
 		gr := &t.grids[g]
 		packed := 0
 		for _, start := range panes[g] {
-			p := gr.panes[start]
-			if p == nil {
+			i, ok := gr.find(start)
+			if !ok {
 				packed++
 				continue
 			}
-			delete(gr.panes, start)
+			p := gr.panes[i]
+			gr.panes = slices.Delete(gr.panes, i, i+1)
 			if gr.last == p {
 				gr.last = nil
 			}

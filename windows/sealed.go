@@ -75,17 +75,18 @@ func (s *MemStore) Seal(tenant string, g int, starts []int64) {
 	}
 	gr := &t.grids[g]
 	for _, start := range starts {
-		p := gr.panes[start]
-		if p == nil {
+		i, ok := gr.find(start)
+		if !ok {
 			continue
 		}
+		p := gr.panes[i]
 		if gr.sealed == nil {
 			gr.sealed = new(sealedPanes)
 		}
 		if !s.pack(gr.sealed, p) {
 			continue
 		}
-		delete(gr.panes, start)
+		gr.panes = slices.Delete(gr.panes, i, i+1)
 		if gr.last == p {
 			gr.last = nil
 		}
