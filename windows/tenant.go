@@ -23,9 +23,9 @@ type tenant struct {
 	// first close; set at creation so a tenant that was forgotten cannot
 	// reopen windows older than the correction horizon.
 	floor            int64
-	dayStart, dayEnd int64 // cached calendar day in loc
+	dayStart, dayEnd int64       // cached calendar day in loc
 	panes            []paneIndex // by grid
-	live             int // live panes over all grids
+	live             int         // live panes over all grids
 	idsEvicted       int64
 	specs            []specState
 }
