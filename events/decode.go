@@ -213,22 +213,25 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 		o.Items = make([]Item, len(w.Items))
 		for i := range w.Items {
 			wi := &w.Items[i]
-			field := "items[" + strconv.Itoa(i) + "]"
+			// The field name is built on errors only: it would be two
+			// allocations per line.
+			field := func(name string) string { return "items[" + strconv.Itoa(i) + "]." + name }
 			if wi.SKU == "" || len(wi.SKU) > maxTextLen || !printable(wi.SKU) {
-				return Order{}, invalid(ReasonInvalidItem, field+".sku", "must be 1 to %d printable bytes", maxTextLen)
+				return Order{}, invalid(ReasonInvalidItem, field("sku"), "must be 1 to %d printable bytes", maxTextLen)
 			}
 			if wi.Quantity < 1 || wi.Quantity > 1_000_000 {
-				return Order{}, invalid(ReasonInvalidItem, field+".quantity", "%d is not in 1..1000000", wi.Quantity)
+				return Order{}, invalid(ReasonInvalidItem, field("quantity"), "%d is not in 1..1000000", wi.Quantity)
 			}
 			if !wi.UnitPrice.present {
-				return Order{}, invalid(ReasonInvalidItem, field+".unit_price", "missing")
+				return Order{}, invalid(ReasonInvalidItem, field("unit_price"), "missing")
 			}
-			price, verr := wi.UnitPrice.minor(digits, field+".unit_price")
+			price, verr := wi.UnitPrice.minor(digits, "")
 			if verr != nil {
+				verr.Field = field("unit_price")
 				return Order{}, verr
 			}
 			if price > capMinor {
-				return Order{}, invalid(ReasonAmountOverCap, field+".unit_price", "over the cap")
+				return Order{}, invalid(ReasonAmountOverCap, field("unit_price"), "over the cap")
 			}
 			o.Items[i] = Item{SKU: wi.SKU, Quantity: wi.Quantity, UnitPrice: price}
 		}

@@ -83,7 +83,6 @@ type Engine struct {
 	dist      *distState // distributed mode; nil: in-memory bookkeeping
 
 	// scratch, reused so the steady state allocates nothing
-	oneOrder [1]*events.Order
 	oneRes   [1]ApplyResult
 	batch    []Update
 	dup      []bool
@@ -149,11 +148,12 @@ func (e *Engine) Stats() Stats {
 
 // Apply applies one event at processing time now. The error is res.Err.
 func (e *Engine) Apply(o *events.Order, now time.Time) (ApplyResult, error) {
-	e.oneOrder[0] = o
-	if err := e.ApplyBatch(e.oneOrder[:], now, e.oneRes[:]); err != nil {
+	// A local array, not a field: o must not escape, or every caller's
+	// order would be moved to the heap.
+	one := [1]*events.Order{o}
+	if err := e.ApplyBatch(one[:], now, e.oneRes[:]); err != nil {
 		return ApplyResult{}, err
 	}
-	e.oneOrder[0] = nil
 	return e.oneRes[0], e.oneRes[0].Err
 }
 
