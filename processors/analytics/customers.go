@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"cmp"
-	"hash/fnv"
 	"slices"
 	"time"
 
@@ -74,9 +73,7 @@ func (c *customer) state() CustomerState {
 
 // seen records the event id and reports whether it was already recorded.
 func (c *customer) seen(eventID string) bool {
-	h := fnv.New64a()
-	h.Write([]byte(eventID))
-	sum := h.Sum64() | 1 // never 0, the empty slot
+	sum := fnv64a(eventID) | 1 // never 0, the empty slot
 	if slices.Contains(c.recent[:], sum) {
 		return true
 	}
@@ -110,4 +107,16 @@ func evict(m map[custKey]*customer, n int) int {
 		delete(m, k)
 	}
 	return drop
+}
+
+// fnv64a is FNV-1a over s, as hash/fnv computes it, without the
+// allocation of a hash.Hash per order.
+func fnv64a(s string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= prime
+	}
+	return h
 }

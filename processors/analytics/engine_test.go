@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"encoding/json"
+	"hash/fnv"
 	"math"
 	"strings"
 	"testing"
@@ -217,6 +218,18 @@ func checkResults(t *testing.T, rs []Result, ids map[string]bool) {
 		}
 		if ok, known := typed[in.Kind]; !known || !ok || in.Message == "" || !strings.HasSuffix(in.Message, ".") {
 			t.Fatalf("result of kind %s: %+v", in.Kind, r)
+		}
+	}
+}
+
+// TestFNV64aMatchesHashFNV keeps the customer dedup keys what hash/fnv
+// gives, so remembered ids stay comparable.
+func TestFNV64aMatchesHashFNV(t *testing.T) {
+	for _, s := range []string{"", "a", "evt_8f1c", "c01b840f01d0493d9ce649f16b782724", "é\x00\xff"} {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		if got, want := fnv64a(s), h.Sum64(); got != want {
+			t.Errorf("fnv64a(%q) = %x, want %x", s, got, want)
 		}
 	}
 }
