@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 )
@@ -137,9 +138,11 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 		items = nil // do not keep a huge array for every later decode
 	}
 	*w = wireOrder{Items: items[:0]}
-	// One copy of the payload: the fast path's strings are substrings of
-	// it. Anything off its plain form goes to goccy (see scanWire).
-	if !scanWire(string(payload), w) {
+	// The fast path reads the payload in place; the strings the Order
+	// keeps are copied out at the end (detach). Anything off its plain
+	// form goes to goccy (see scanWire).
+	fast := len(payload) > 0 && scanWire(unsafe.String(&payload[0], len(payload)), w)
+	if !fast {
 		clear(w.Items)
 		*w = wireOrder{Items: w.Items[:0]}
 		if err := json.Unmarshal(payload, w); err != nil {
@@ -239,7 +242,42 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 	if err := checkAttributes(&o, attrs); err != nil {
 		return Order{}, err
 	}
+	if fast {
+		detach(&o)
+	}
 	return o, nil
+}
+
+// detach copies the strings of an Order decoded by the fast path, which
+// still point into the caller's payload, into one buffer of their own: one
+// allocation of the bytes kept (ids, status, SKUs: about a third of a
+// payload) instead of one per string. The currency is already the
+// package's own.
+func detach(o *Order) {
+	n := len(o.EventID) + len(o.TenantID) + len(o.OrderID) + len(o.CustomerID) + len(o.Status)
+	for i := range o.Items {
+		n += len(o.Items[i].SKU)
+	}
+	buf := make([]byte, 0, n)
+	o.EventID, buf = own(o.EventID, buf)
+	o.TenantID, buf = own(o.TenantID, buf)
+	o.OrderID, buf = own(o.OrderID, buf)
+	o.CustomerID, buf = own(o.CustomerID, buf)
+	o.Status, buf = own(o.Status, buf)
+	for i := range o.Items {
+		o.Items[i].SKU, buf = own(o.Items[i].SKU, buf)
+	}
+}
+
+// own appends s to buf, which never grows past its capacity and is never
+// written again, and returns the copy as a string.
+func own(s string, buf []byte) (string, []byte) {
+	if s == "" {
+		return "", buf
+	}
+	start := len(buf)
+	buf = append(buf, s...)
+	return unsafe.String(&buf[start], len(s)), buf
 }
 
 func (l *Limits) capMinor(currency string, digits int) int64 {

@@ -10,7 +10,11 @@ import (
 // producer writes — one JSON object, known keys spelled exactly, each at
 // most once, strings without escapes, amounts as numbers or plain strings,
 // integer quantities — taking every string as a substring of s, so a
-// payload costs one string copy instead of one allocation per field.
+// payload costs one copy of the strings kept instead of one allocation per
+// field.
+//
+// s is the caller's payload viewed in place: the strings left in w point
+// into it, and Decode copies those the Order keeps (detach).
 //
 // It reports false as soon as the payload leaves that form (an escape, a key
 // differing only in case, a duplicate key, a type the wire struct would
@@ -158,24 +162,35 @@ func (p *scanner) str() (string, bool) {
 	if !p.eat('"') {
 		return "", false
 	}
-	start := p.i
+	s := p.s
+	start, i := p.i, p.i
+	for i < len(s) && plainASCII[s[i]] { // the common case, one load a byte
+		i++
+	}
 	ascii := true
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
 		case c == '"':
-			v := p.s[start:p.i]
-			p.i++
+			p.i = i + 1
+			v := s[start:i]
 			return v, ascii || utf8.ValidString(v)
 		case c == '\\' || c < 0x20:
 			return "", false
 		case c >= 0x80:
 			ascii = false
 		}
-		p.i++
 	}
 	return "", false
 }
+
+// plainASCII marks the bytes a string holds as they are: printable ASCII
+// but the quote and the backslash.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // null reads the literal null.
 func (p *scanner) null() bool {

@@ -130,3 +130,28 @@ func FuzzScanWire(f *testing.F) {
 		scanAgrees(t, payload)
 	})
 }
+
+// TestDecodeDoesNotKeepPayload: the fast path reads the payload in place;
+// the Order must own its strings, so a caller reusing its buffer (or the
+// next decode) cannot change an order already decoded.
+func TestDecodeDoesNotKeepPayload(t *testing.T) {
+	d := NewDecoder(Limits{})
+	payload := []byte(validOrder)
+	o, err := d.Decode(payload, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Order{EventID: "evt_8f1c", Type: OrderCreated, TenantID: "acme", OrderID: "ord_123",
+		CustomerID: "cus_42", Status: "pending", Amount: 12990, Currency: "USD",
+		OccurredAt: o.OccurredAt, Items: []Item{{SKU: "SKU-1", Quantity: 2, UnitPrice: 6495}}}
+	for i := range payload {
+		payload[i] = 'x'
+	}
+	other := strings.NewReplacer("evt_8f1c", "evt_9999", "acme", "beta", "SKU-1", "SKU-2").Replace(validOrder)
+	if _, err := d.Decode([]byte(other), nil, now); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(o, want) {
+		t.Fatalf("order changed with its payload:\n%+v\nwant %+v", o, want)
+	}
+}

@@ -149,7 +149,7 @@ func (e *Engine) evict(tn *tenant) error {
 	for si := range tn.specs {
 		ss := &tn.specs[si]
 		n := 0
-		for n < len(ss.closed) && e.windowAt(tn, si, ss.closed[n].start).end <= tooLate {
+		for n < len(ss.closed) && e.endsBy(tn, si, ss.closed[n].start, tooLate) {
 			if ss.closed[n].dirty {
 				ss.dirty--
 			}

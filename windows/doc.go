@@ -126,8 +126,14 @@
 // needs: the panes, to recompute exactly), then evicted; so are dedup keys
 // and, after DedupHorizon of idleness with nothing left, the tenant. With
 // the defaults a steadily active tenant holds about 1,440 + 288 + 25 + 2
-// panes (1m, 5m, 1h, day over 24h); a 1m pane with a few customers costs a
-// few hundred bytes. Lower CorrectionHorizon where that matters.
+// panes (1m, 5m, 1h, day over 24h). Once every window of a pane has
+// emitted, the engine tells the store (Seal) and MemStore packs the pane
+// into one per-grid buffer (sealed.go): varints, the customer hashes, a
+// sketch as sparse or dense registers; a late event unpacks it, a read
+// merges the packed form, exactly. A closed 1m pane with one event costs
+// about 40 bytes in the store and 24 bytes of closed-window bookkeeping in
+// the engine. Measured (BenchmarkMemory100kTenants, 100,000 tenants, an
+// hour of traffic, 46 live panes a tenant): see BENCHMARKS.md §3.
 //
 // Caps: MaxTenants per engine (ErrTooManyTenants) and MaxWindowsPerTenant
 // live panes per tenant, open or kept for corrections (ErrTooManyWindows).

@@ -342,6 +342,24 @@ func (e *Engine) windowAt(tn *tenant, si int, start int64) window {
 	return window{start, start + sp.size}
 }
 
+// endsBy reports whether the window of spec si starting at start ends at
+// or before t, without the zone arithmetic of a calendar day unless t is
+// within a few hours of its end (Advance asks this of every closed window).
+func (e *Engine) endsBy(tn *tenant, si int, start, t int64) bool {
+	sp := &e.specs[si]
+	if !sp.Calendar {
+		return start+sp.size <= t
+	}
+	const short, long = int64(22 * time.Hour), int64(26 * time.Hour) // days are 23 to 25 hours
+	switch {
+	case start+short > t:
+		return false
+	case start+long <= t:
+		return true
+	}
+	return e.windowAt(tn, si, start).end <= t
+}
+
 // tooLate is the end at or before which a window takes no more events.
 func (e *Engine) tooLate(tn *tenant) int64 {
 	if tn.frontier == math.MinInt64 {
