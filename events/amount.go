@@ -1,9 +1,6 @@
 package events
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // decimal is an exact decimal read from JSON text: coef × 10^-scale, with
 // trailing fractional zeros dropped so scale is as small as possible.
@@ -42,7 +39,11 @@ func (d *decimal) parse(b string) {
 		d.err = &ValidationError{Reason: ReasonInvalidAmount, Detail: "empty amount"}
 		return
 	}
-	switch strings.TrimLeft(b, "+-") {
+	t := b // b without its signs (strings.TrimLeft builds a set per call)
+	for len(t) > 0 && (t[0] == '+' || t[0] == '-') {
+		t = t[1:]
+	}
+	switch t {
 	case "NaN", "nan", "Inf", "inf", "Infinity", "infinity":
 		d.err = &ValidationError{Reason: ReasonInvalidAmount, Detail: "amount is not finite"}
 		return
