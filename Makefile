@@ -35,9 +35,10 @@ $(EMULATOR): tools/bigquery-emulator/go.mod
 bench:
 	./scripts/bench.sh
 
-## fuzz: the order decoder fuzz target for 60 seconds
+## fuzz: the order decoder fuzz targets, 60 seconds each
 fuzz:
 	$(GO) test ./events/ -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+	$(GO) test ./events/ -run '^$$' -fuzz FuzzScanWire -fuzztime 60s
 
 ## lint: go vet and staticcheck
 lint:

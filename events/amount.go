@@ -1,9 +1,6 @@
 package events
 
-import (
-	"bytes"
-	"strconv"
-)
+import "strconv"
 
 // decimal is an exact decimal read from JSON text: coef × 10^-scale, with
 // trailing fractional zeros dropped so scale is as small as possible.
@@ -21,23 +18,32 @@ const maxCoef = (1<<63 - 1) / 10
 // amount is recorded rather than returned, so the decoder can report it with
 // its own reason code instead of a generic JSON error.
 func (d *decimal) UnmarshalJSON(b []byte) error {
-	*d = decimal{present: true}
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
-		b = b[1 : len(b)-1]
-	} else if bytes.Equal(b, []byte("null")) {
-		d.present = false
-		return nil
-	}
-	d.parse(b)
+	d.unmarshal(string(b))
 	return nil
 }
 
-func (d *decimal) parse(b []byte) {
+// unmarshal is UnmarshalJSON on the raw JSON text of the value.
+func (d *decimal) unmarshal(b string) {
+	*d = decimal{present: true}
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		b = b[1 : len(b)-1]
+	} else if b == "null" {
+		d.present = false
+		return
+	}
+	d.parse(b)
+}
+
+func (d *decimal) parse(b string) {
 	if len(b) == 0 {
 		d.err = &ValidationError{Reason: ReasonInvalidAmount, Detail: "empty amount"}
 		return
 	}
-	switch string(bytes.TrimLeft(b, "+-")) {
+	t := b // b without its signs (strings.TrimLeft builds a set per call)
+	for len(t) > 0 && (t[0] == '+' || t[0] == '-') {
+		t = t[1:]
+	}
+	switch t {
 	case "NaN", "nan", "Inf", "inf", "Infinity", "infinity":
 		d.err = &ValidationError{Reason: ReasonInvalidAmount, Detail: "amount is not finite"}
 		return
@@ -76,7 +82,7 @@ func (d *decimal) parse(b []byte) {
 				d.err = &ValidationError{Reason: ReasonInvalidAmount, Detail: "amount is not a decimal number"}
 				return
 			}
-			exp, err := strconv.Atoi(string(b[i+1:]))
+			exp, err := strconv.Atoi(b[i+1:])
 			if err != nil || exp < -400 || exp > 400 {
 				d.err = &ValidationError{Reason: ReasonInvalidAmount, Detail: "amount has a bad exponent"}
 				return
@@ -128,7 +134,7 @@ func (d *decimal) minor(digits int, field string) (int64, *ValidationError) {
 func ParseAmount(text string, digits int) (int64, error) {
 	var d decimal
 	d.present = true
-	d.parse([]byte(text))
+	d.parse(text)
 	v, err := d.minor(digits, "")
 	if err != nil {
 		return 0, err

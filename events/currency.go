@@ -39,9 +39,25 @@ var minorDigits = func() map[string]int8 {
 	return m
 }()
 
+// currencies holds each known code with its digits: the decoder returns
+// the code from here, so an order's currency never keeps its payload alive
+// in a long-lived aggregate.
+var currencies = func() map[string]currencyInfo {
+	m := make(map[string]currencyInfo, len(minorDigits))
+	for c, d := range minorDigits {
+		m[c] = currencyInfo{code: c, digits: d}
+	}
+	return m
+}()
+
+type currencyInfo struct {
+	code   string
+	digits int8
+}
+
 // MinorDigits reports how many minor-unit digits an ISO 4217 currency has,
 // and whether the code is known.
 func MinorDigits(currency string) (int, bool) {
-	d, ok := minorDigits[currency]
-	return int(d), ok
+	c, ok := currencies[currency]
+	return int(c.digits), ok
 }

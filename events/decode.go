@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 )
@@ -122,6 +123,7 @@ func (v *version) UnmarshalJSON(b []byte) error {
 // for the future and horizon checks. Every rejection is a *ValidationError.
 func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time) (Order, error) {
 	l := &d.limits
+	var digits int
 	if len(payload) > l.MaxPayloadBytes {
 		return Order{}, invalid(ReasonPayloadTooLarge, "", "payload is %d bytes, limit %d", len(payload), l.MaxPayloadBytes)
 	}
@@ -136,12 +138,19 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 		items = nil // do not keep a huge array for every later decode
 	}
 	*w = wireOrder{Items: items[:0]}
-	err := json.Unmarshal(payload, w)
-	d.dirtyItems = len(w.Items)
-	if err != nil {
-		d.dirtyItems = cap(w.Items)
-		return Order{}, invalid(ReasonMalformedJSON, "", "%v", err)
+	// The fast path reads the payload in place; the strings the Order
+	// keeps are copied out at the end (detach). Anything off its plain
+	// form goes to goccy (see scanWire).
+	fast := len(payload) > 0 && scanWire(unsafe.String(&payload[0], len(payload)), w)
+	if !fast {
+		clear(w.Items)
+		*w = wireOrder{Items: w.Items[:0]}
+		if err := json.Unmarshal(payload, w); err != nil {
+			d.dirtyItems = cap(w.Items)
+			return Order{}, invalid(ReasonMalformedJSON, "", "%v", err)
+		}
 	}
+	d.dirtyItems = len(w.Items)
 	if !w.SchemaVersion.present {
 		return Order{}, invalid(ReasonUnknownSchemaVersion, "schema_version", "missing")
 	}
@@ -168,10 +177,11 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 	if len(w.Status) > maxTextLen || !printable(w.Status) {
 		return Order{}, invalid(ReasonInvalidField, "status", "must be printable text of at most %d bytes", maxTextLen)
 	}
-	digits, ok := MinorDigits(w.Currency)
+	cur, ok := currencies[w.Currency]
 	if !ok {
 		return Order{}, invalid(ReasonUnknownCurrency, "currency", "%q is not an ISO 4217 currency code", w.Currency)
 	}
+	w.Currency, digits = cur.code, int(cur.digits)
 	capMinor := l.capMinor(w.Currency, digits)
 	if !w.TotalAmount.present {
 		return Order{}, invalid(ReasonInvalidAmount, "total_amount", "missing")
@@ -206,22 +216,25 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 		o.Items = make([]Item, len(w.Items))
 		for i := range w.Items {
 			wi := &w.Items[i]
-			field := "items[" + strconv.Itoa(i) + "]"
+			// The field name is built on errors only: it would be two
+			// allocations per line.
+			field := func(name string) string { return "items[" + strconv.Itoa(i) + "]." + name }
 			if wi.SKU == "" || len(wi.SKU) > maxTextLen || !printable(wi.SKU) {
-				return Order{}, invalid(ReasonInvalidItem, field+".sku", "must be 1 to %d printable bytes", maxTextLen)
+				return Order{}, invalid(ReasonInvalidItem, field("sku"), "must be 1 to %d printable bytes", maxTextLen)
 			}
 			if wi.Quantity < 1 || wi.Quantity > 1_000_000 {
-				return Order{}, invalid(ReasonInvalidItem, field+".quantity", "%d is not in 1..1000000", wi.Quantity)
+				return Order{}, invalid(ReasonInvalidItem, field("quantity"), "%d is not in 1..1000000", wi.Quantity)
 			}
 			if !wi.UnitPrice.present {
-				return Order{}, invalid(ReasonInvalidItem, field+".unit_price", "missing")
+				return Order{}, invalid(ReasonInvalidItem, field("unit_price"), "missing")
 			}
-			price, verr := wi.UnitPrice.minor(digits, field+".unit_price")
+			price, verr := wi.UnitPrice.minor(digits, "")
 			if verr != nil {
+				verr.Field = field("unit_price")
 				return Order{}, verr
 			}
 			if price > capMinor {
-				return Order{}, invalid(ReasonAmountOverCap, field+".unit_price", "over the cap")
+				return Order{}, invalid(ReasonAmountOverCap, field("unit_price"), "over the cap")
 			}
 			o.Items[i] = Item{SKU: wi.SKU, Quantity: wi.Quantity, UnitPrice: price}
 		}
@@ -229,7 +242,42 @@ func (d *Decoder) Decode(payload []byte, attrs map[string]string, now time.Time)
 	if err := checkAttributes(&o, attrs); err != nil {
 		return Order{}, err
 	}
+	if fast {
+		detach(&o)
+	}
 	return o, nil
+}
+
+// detach copies the strings of an Order decoded by the fast path, which
+// still point into the caller's payload, into one buffer of their own: one
+// allocation of the bytes kept (ids, status, SKUs: about a third of a
+// payload) instead of one per string. The currency is already the
+// package's own.
+func detach(o *Order) {
+	n := len(o.EventID) + len(o.TenantID) + len(o.OrderID) + len(o.CustomerID) + len(o.Status)
+	for i := range o.Items {
+		n += len(o.Items[i].SKU)
+	}
+	buf := make([]byte, 0, n)
+	o.EventID, buf = own(o.EventID, buf)
+	o.TenantID, buf = own(o.TenantID, buf)
+	o.OrderID, buf = own(o.OrderID, buf)
+	o.CustomerID, buf = own(o.CustomerID, buf)
+	o.Status, buf = own(o.Status, buf)
+	for i := range o.Items {
+		o.Items[i].SKU, buf = own(o.Items[i].SKU, buf)
+	}
+}
+
+// own appends s to buf, which never grows past its capacity and is never
+// written again, and returns the copy as a string.
+func own(s string, buf []byte) (string, []byte) {
+	if s == "" {
+		return "", buf
+	}
+	start := len(buf)
+	buf = append(buf, s...)
+	return unsafe.String(&buf[start], len(s)), buf
 }
 
 func (l *Limits) capMinor(currency string, digits int) int64 {

@@ -17,6 +17,19 @@
 // CLDR tables in golang.org/x/text use display rounding, which differs from
 // ISO 4217 minor units for several currencies (IDR, HUF, COP, ...).
 //
+// The decoder has a fast path (scan.go) for the plain form producers write:
+// known keys spelled exactly, strings without escapes, integer quantities.
+// It reads the payload in place and, once the order is valid, copies the
+// strings the Order keeps into one buffer, so a decode costs at most two
+// allocations (those strings and the items) instead of one per string. Anything else — escapes, keys in
+// another case, duplicate keys, a syntax error — goes to goccy/go-json, the
+// reference: the fuzz target FuzzScanWire checks that goccy fills the same
+// wire struct on every payload the fast path accepts, so the decoded Order
+// and every rejection reason are the same either way. A consequence for
+// callers: an Order's strings share one backing array, so code that keeps
+// one long-term (a map key) clones it rather than pin its neighbours; the
+// currency is the package's own (from its table).
+//
 // A Decoder is not safe for concurrent use; give each goroutine its own.
 // Orders, Insights and DeadLetters are plain values, safe to copy.
 package events

@@ -137,7 +137,11 @@ func (e *Engine) closeFrontier(tn *tenant, wm, eff int64, emit func(Closed)) err
 		ss.open = append(ss.open[:0], ss.open[n:]...)
 	}
 	tn.frontier = f
-	return e.evict(tn)
+	if err := e.evict(tn); err != nil {
+		return err
+	}
+	e.seal(tn)
+	return nil
 }
 
 func (e *Engine) empty(tn *tenant) bool {
@@ -160,7 +164,7 @@ func (e *Engine) emitCorrections(tn *tenant, emit func(Closed)) error {
 			if !c.dirty {
 				continue
 			}
-			if err := e.emitWindow(tn, si, c.window, int(c.rev)+1, ReasonLate, c.late, emit); err != nil {
+			if err := e.emitWindow(tn, si, e.windowAt(tn, si, c.start), int(c.rev)+1, ReasonLate, c.lateCounts(), emit); err != nil {
 				return err
 			}
 			c.rev++
@@ -177,7 +181,7 @@ func (e *Engine) evict(tn *tenant) error {
 	for si := range tn.specs {
 		ss := &tn.specs[si]
 		n := 0
-		for n < len(ss.closed) && ss.closed[n].end <= tooLate {
+		for n < len(ss.closed) && e.endsBy(tn, si, ss.closed[n].start, tooLate) {
 			if ss.closed[n].dirty {
 				ss.dirty--
 			}
@@ -191,14 +195,13 @@ func (e *Engine) evict(tn *tenant) error {
 	for g := range e.grids {
 		pi := &tn.panes[g]
 		n := 0
-		for n < len(pi.starts) && e.lastEnd(tn, g, pi.starts[n], pi.ends[n]) <= tooLate {
+		for n < len(pi.starts) && e.lastEnd(tn, g, pi.starts[n], pi.end(n)) <= tooLate {
 			n++
 		}
 		e.evictBuf[g] = append(e.evictBuf[g][:0], pi.starts[:n]...)
 		if n > 0 {
 			any = true
-			pi.starts = append(pi.starts[:0], pi.starts[n:]...)
-			pi.ends = append(pi.ends[:0], pi.ends[n:]...)
+			pi.drop(n)
 			tn.live -= n
 			e.livePanes -= n
 		}
@@ -212,6 +215,24 @@ func (e *Engine) evict(tn *tenant) error {
 		return fmt.Errorf("evict tenant %q: %w", tn.id, err)
 	}
 	return nil
+}
+
+// seal hands the store the panes whose every window has now emitted: they
+// are read again only for corrections (sealed.go).
+func (e *Engine) seal(tn *tenant) {
+	if e.sealer == nil {
+		return
+	}
+	for g := range e.grids {
+		pi := &tn.panes[g]
+		from := pi.sealed
+		for pi.sealed < len(pi.starts) && e.lastEnd(tn, g, pi.starts[pi.sealed], pi.end(pi.sealed)) <= tn.frontier {
+			pi.sealed++
+		}
+		if pi.sealed > from {
+			e.sealer.Seal(tn.id, g, pi.starts[from:pi.sealed])
+		}
+	}
 }
 
 // emitWindow reads the window's panes and emits one record per currency.

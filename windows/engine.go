@@ -71,6 +71,7 @@ type spec struct {
 type Engine struct {
 	cfg                                 Config
 	store                               Store
+	sealer                              paneSealer // the store, when it packs closed panes
 	grids                               []grid
 	specs                               []spec
 	ooo, lateness, horizon, idle, dedup int64
@@ -82,7 +83,6 @@ type Engine struct {
 	dist      *distState // distributed mode; nil: in-memory bookkeeping
 
 	// scratch, reused so the steady state allocates nothing
-	oneOrder [1]*events.Order
 	oneRes   [1]ApplyResult
 	batch    []Update
 	dup      []bool
@@ -114,6 +114,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if e.store == nil && e.dist == nil {
 		e.store = NewMemStore(MemStoreConfig{MaxIDsPerTenant: cfg.MaxDedupIDsPerTenant})
 	}
+	e.sealer, _ = e.store.(paneSealer)
 	gridOf := map[gridKey]int{}
 	for i, w := range cfg.Windows {
 		k := gridKey{w.pane(), w.Calendar}
@@ -147,11 +148,12 @@ func (e *Engine) Stats() Stats {
 
 // Apply applies one event at processing time now. The error is res.Err.
 func (e *Engine) Apply(o *events.Order, now time.Time) (ApplyResult, error) {
-	e.oneOrder[0] = o
-	if err := e.ApplyBatch(e.oneOrder[:], now, e.oneRes[:]); err != nil {
+	// A local array, not a field: o must not escape, or every caller's
+	// order would be moved to the heap.
+	one := [1]*events.Order{o}
+	if err := e.ApplyBatch(one[:], now, e.oneRes[:]); err != nil {
 		return ApplyResult{}, err
 	}
-	e.oneOrder[0] = nil
 	return e.oneRes[0], e.oneRes[0].Err
 }
 
@@ -240,6 +242,8 @@ func (e *Engine) plan(o *events.Order, now int64) (*tenant, error) {
 		u.PaneStart[g], ends[g] = start, end
 		if !tn.panes[g].has(start) {
 			newPanes++
+		} else {
+			tn.panes[g].touch(start)
 		}
 	}
 	if newPanes > 0 {
@@ -319,8 +323,43 @@ func (e *Engine) lateWindow(tn *tenant, si int, start, end, tooLate int64, curre
 		res.Dropped++
 	default:
 		res.Late++
-		tn.specs[si].markLate(start, end, currency)
+		tn.specs[si].markLate(start, currency)
 	}
+}
+
+// windowAt returns the window of spec si starting at start.
+func (e *Engine) windowAt(tn *tenant, si int, start int64) window {
+	sp := &e.specs[si]
+	if sp.Calendar {
+		if start == tn.dayStart {
+			return window{start, tn.dayEnd}
+		}
+		// Not tn.day: an old day must not evict the current one from its
+		// cache.
+		_, end := tn.zone.Day(start)
+		return window{start, end}
+	}
+	return window{start, start + sp.size}
+}
+
+// endsBy reports whether the window of spec si starting at start ends at
+// or before t, without the zone arithmetic of a calendar day unless t is
+// within a few hours of its end (Advance asks this of every closed window).
+func (e *Engine) endsBy(tn *tenant, si int, start, t int64) bool {
+	sp := &e.specs[si]
+	if !sp.Calendar {
+		return start+sp.size <= t
+	}
+	const short, long = int64(22 * time.Hour), int64(26 * time.Hour) // days are 23 to 25 hours
+	switch {
+	case tn.zone.Previous != nil:
+		// A transition day after a zone change may be a few hours long.
+	case start+short > t:
+		return false
+	case start+long <= t:
+		return true
+	}
+	return e.windowAt(tn, si, start).end <= t
 }
 
 // tooLate is the end at or before which a window takes no more events.

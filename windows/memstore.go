@@ -1,5 +1,10 @@
 package windows
 
+import (
+	"slices"
+	"strings"
+)
+
 // MemStore is the in-memory Store: a map of tenants, each with its panes per
 // grid and its remembered event keys. Not safe for concurrent use; an engine
 // owns it.
@@ -7,6 +12,9 @@ type MemStore struct {
 	maxIDs  int
 	tenants map[string]*memTenant
 	free    []*memPane // evicted panes, reused so steady state allocates nothing
+	// currencies of packed panes, by index (sealed.go)
+	currencies  []string
+	currencyIdx map[string]int
 }
 
 type memTenant struct {
@@ -15,8 +23,13 @@ type memTenant struct {
 }
 
 type memGrid struct {
-	panes map[int64]*memPane
+	// panes: the unpacked panes, sorted by start; few (the open ones and
+	// late-touched ones) once the engine seals, so a slice beats a map.
+	panes []*memPane
 	last  *memPane // the pane of the previous event: most events hit it again
+	// sealed: panes past their last window, packed (sealed.go); a start
+	// is in panes or in sealed, never both. nil until the first seal.
+	sealed *sealedPanes
 }
 
 type memPane struct {
@@ -55,7 +68,7 @@ func (s *MemStore) Apply(batch []Update, dup []bool) error {
 			t = s.tenants[tenant]
 			if t == nil {
 				t = &memTenant{ids: newIDSet(s.maxIDs)}
-				s.tenants[tenant] = t
+				s.tenants[strings.Clone(tenant)] = t // not the payload it came from
 			}
 		}
 		if t.ids.seen(u.EventKey, u.At) {
@@ -74,15 +87,31 @@ func (s *MemStore) Apply(batch []Update, dup []bool) error {
 	return nil
 }
 
+// find returns the index of the pane at start, or where it would go.
+func (g *memGrid) find(start int64) (int, bool) {
+	n := len(g.panes)
+	if n > 0 && g.panes[n-1].start < start {
+		return n, false // a new pane: usually the newest
+	}
+	return slices.BinarySearchFunc(g.panes, start, func(p *memPane, t int64) int { return cmp64(p.start, t) })
+}
+
+func (g *memGrid) get(start int64) *memPane {
+	if i, ok := g.find(start); ok {
+		return g.panes[i]
+	}
+	return nil
+}
+
 func (s *MemStore) pane(g *memGrid, start int64) *memPane {
 	if g.last != nil && g.last.start == start {
 		return g.last
 	}
-	p := g.panes[start]
-	if p == nil {
-		if g.panes == nil {
-			g.panes = map[int64]*memPane{}
-		}
+	i, ok := g.find(start)
+	var p *memPane
+	if ok {
+		p = g.panes[i]
+	} else {
 		if n := len(s.free); n > 0 {
 			p = s.free[n-1]
 			s.free = s.free[:n-1]
@@ -90,7 +119,10 @@ func (s *MemStore) pane(g *memGrid, start int64) *memPane {
 			p = &memPane{}
 		}
 		p.start = start
-		g.panes[start] = p
+		if j, ok := g.sealed.find(start); ok {
+			s.unseal(g.sealed, j, p) // a late event for a sealed pane
+		}
+		g.panes = slices.Insert(g.panes, i, p)
 	}
 	g.last = p
 	return p
@@ -119,9 +151,12 @@ func (s *MemStore) Read(tenant string, g int, starts []int64, dst *Totals) error
 	if t == nil {
 		return nil
 	}
+	gr := &t.grids[g]
 	for _, start := range starts {
-		if p := t.grids[g].panes[start]; p != nil {
+		if p := gr.get(start); p != nil {
 			p.mergeInto(dst)
+		} else if i, ok := gr.sealed.find(start); ok {
+			s.mergePacked(gr.sealed.bytes(i), dst)
 		}
 	}
 	return nil
@@ -142,18 +177,27 @@ func (s *MemStore) Evict(tenant string, panes *[MaxGrids][]int64, idsBefore int6
 	empty := true
 	for g := range t.grids {
 		gr := &t.grids[g]
+		packed := 0
 		for _, start := range panes[g] {
-			p := gr.panes[start]
-			if p == nil {
+			i, ok := gr.find(start)
+			if !ok {
+				packed++
 				continue
 			}
-			delete(gr.panes, start)
+			p := gr.panes[i]
+			gr.panes = slices.Delete(gr.panes, i, i+1)
 			if gr.last == p {
 				gr.last = nil
 			}
 			s.release(p)
 		}
-		if len(gr.panes) > 0 {
+		if packed > 0 && gr.sealed != nil {
+			gr.sealed.removeStarts(panes[g])
+			if gr.sealed.len() == 0 {
+				gr.sealed = nil
+			}
+		}
+		if len(gr.panes) > 0 || gr.sealed.len() > 0 {
 			empty = false
 		}
 	}
@@ -193,7 +237,7 @@ func (s *MemStore) Stats() MemStoreStats {
 	st := MemStoreStats{Tenants: len(s.tenants)}
 	for _, t := range s.tenants {
 		for g := range t.grids {
-			st.Panes += len(t.grids[g].panes)
+			st.Panes += len(t.grids[g].panes) + t.grids[g].sealed.len()
 		}
 		st.RememberedIDs += t.ids.len()
 		st.ForcedDedupEvictions += t.ids.forced

@@ -2,8 +2,8 @@ package analytics
 
 import (
 	"cmp"
-	"hash/fnv"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/olympus-cloud/pulse/events"
@@ -74,9 +74,7 @@ func (c *customer) state() CustomerState {
 // EventHash is the hash by which a customer's latest event ids are
 // remembered: FNV-1a 64, never 0 (the empty slot). Every store uses it.
 func EventHash(eventID string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(eventID))
-	return h.Sum64() | 1
+	return fnv64a(eventID) | 1 // never 0, the empty slot
 }
 
 // seen records the event id and reports whether it was already recorded.
@@ -141,7 +139,9 @@ func (m *MemoryCustomers) apply(u *CustomerUpdate) CustomerOutcome {
 			return CustomerOutcome{}
 		}
 		mt = &memTenant{customers: map[custKey]*customer{}}
-		m.tenants[u.Tenant] = mt
+		// Ids come from decoded payloads, which share one buffer per
+		// message: keep copies of their own.
+		m.tenants[strings.Clone(u.Tenant)] = mt
 	}
 	key := custKey{currency: u.Currency, id: u.Customer}
 	c := mt.customers[key]
@@ -151,6 +151,7 @@ func (m *MemoryCustomers) apply(u *CustomerUpdate) CustomerOutcome {
 			return CustomerOutcome{FirstOrder: mt.first}
 		}
 		c = &customer{last: u.At.UnixNano()}
+		key.id, key.currency = strings.Clone(key.id), strings.Clone(key.currency)
 		mt.customers[key] = c
 	} else {
 		r.Before, r.From = c.state(), c.seg
@@ -254,4 +255,16 @@ func evict(m map[custKey]*customer, n int) int {
 		delete(m, k)
 	}
 	return drop
+}
+
+// fnv64a is FNV-1a over s, as hash/fnv computes it, without the
+// allocation of a hash.Hash per order.
+func fnv64a(s string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= prime
+	}
+	return h
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/olympus-cloud/pulse/events"
@@ -103,6 +104,7 @@ func (e *Engine) Stats() Stats { return e.stats }
 func (e *Engine) tenant(id string) *tenantState {
 	ts := e.tenants[id]
 	if ts == nil {
+		id = strings.Clone(id) // ids come from decoded payloads: keep only the id
 		ts = &tenantState{id: id, loc: e.cfg.Locations[id], cur: map[string]*seriesState{}}
 		e.tenants[id] = ts
 	}
@@ -114,6 +116,7 @@ func (e *Engine) seriesOf(ts *tenantState, currency string) *seriesState {
 	if ss == nil {
 		h := max(e.cfg.Forecast.HourlyHistory, e.cfg.Trend.HourlyPoints, e.cfg.Pattern.Days*24)
 		d := max(e.cfg.Forecast.DailyHistory, e.cfg.Trend.DailyPoints, e.cfg.Pattern.Days)
+		currency = strings.Clone(currency)
 		ss = &seriesState{currency: currency, s: [2]series{{cap: h}, {cap: d}}, hourPatternDay: math.MinInt64}
 		for k := range numMetrics {
 			ss.fc[hourIdx][k].m = 168

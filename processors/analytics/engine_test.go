@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"encoding/json"
+	"hash/fnv"
 	"math"
 	"strings"
 	"testing"
@@ -237,4 +238,16 @@ func sweep(t testing.TB, e *Engine, now time.Time) []Result {
 		t.Fatal(err)
 	}
 	return rs
+}
+
+// TestFNV64aMatchesHashFNV keeps the customer dedup keys what hash/fnv
+// gives, so remembered ids stay comparable.
+func TestFNV64aMatchesHashFNV(t *testing.T) {
+	for _, s := range []string{"", "a", "evt_8f1c", "c01b840f01d0493d9ce649f16b782724", "é\x00\xff"} {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		if got, want := fnv64a(s), h.Sum64(); got != want {
+			t.Errorf("fnv64a(%q) = %x, want %x", s, got, want)
+		}
+	}
 }
