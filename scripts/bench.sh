@@ -36,6 +36,9 @@ run latency ./processors/ '^BenchmarkWindowLatency$' 10000x 3
 run bigquery ./sinks/bigquery/ '^BenchmarkOrderRow$|^BenchmarkInsertAllEncoding$|^BenchmarkWriterNoNetwork$' 1s
 if [[ -d windows/redisstore ]]; then
 	run redisstore ./windows/redisstore/ . 5000x
+	# pulse run's processing side on Redis: one round trip per event vs
+	# queued batches (64 concurrent callers, 8 shards).
+	run shards-redis ./processors/ '^BenchmarkShardsRedis$' 20000x 3
 else
 	echo "windows/redisstore does not exist yet: no Redis store figures" | tee "$OUT/redisstore.txt" >&2
 fi

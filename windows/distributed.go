@@ -27,10 +27,10 @@ type distState struct {
 	wins   []distWin
 	revs   []Revision
 	late   []CurrencyCount
-	// held are results read but not yet committed: they reach emit only
-	// once the fenced commit that records them succeeds, so a replica that
-	// lost its lease meanwhile publishes nothing the next holder will
-	// publish again, and a failed step publishes nothing it will redo.
+	// held are the results of a close step being read: they reach emit
+	// once every read succeeded and only while the lease is still held,
+	// just before the fenced commit records them. A failed read publishes
+	// nothing it will redo.
 	held []Closed
 	hold func(Closed)
 }
@@ -234,10 +234,12 @@ func (e *Engine) advanceRemoteTenant(shard int, token, id string, m *TenantMeta,
 				}
 			}
 		}
+		if err := e.release(shard, token, id, emit); err != nil {
+			return err
+		}
 		if err := r.Commit(token, shard, id, &c); err != nil {
 			return err
 		}
-		e.release(emit)
 	}
 	if len(m.Dirty) > 0 {
 		if err := e.correctRemote(shard, token, id, m, max(target, m.Frontier), emit); err != nil {
@@ -293,16 +295,21 @@ func (e *Engine) correctRemote(shard int, token, id string, m *TenantMeta, front
 		}
 	}
 	c := Commit{Frontier: math.MinInt64, Revisions: d.revs, Dirty: m.Dirty, TooLate: math.MinInt64, IDsBefore: math.MinInt64}
-	if err := r.Commit(token, shard, id, &c); err != nil {
+	if err := e.release(shard, token, id, emit); err != nil {
 		return err
 	}
-	e.release(emit)
-	return nil
+	return r.Commit(token, shard, id, &c)
 }
 
-// release hands the committed results to emit, in order, and counts them.
-func (e *Engine) release(emit func(Closed)) {
+// release hands a close step's results to emit, in order, and counts
+// them, unless the lease has lapsed meanwhile: then the results are
+// dropped for the next holder to publish.
+func (e *Engine) release(shard int, token, id string, emit func(Closed)) error {
 	d := e.dist
+	if t, ok := d.cfg.Leases.Owned(shard); !ok || t != token {
+		d.held = d.held[:0]
+		return fmt.Errorf("lease shard %d lapsed before its results were published: %w", shard, ErrFenced)
+	}
 	for _, c := range d.held {
 		if c.Revision == 1 && c.Reason != ReasonLate {
 			e.stats.WindowsClosed++
@@ -313,6 +320,7 @@ func (e *Engine) release(emit func(Closed)) {
 	}
 	clear(d.held)
 	d.held = d.held[:0]
+	return nil
 }
 
 // emitRemote reads a window's panes and emits one record per currency;

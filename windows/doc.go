@@ -193,16 +193,19 @@
 // (ShardOf(tenant, Shards)) that Leases says this replica holds, and of
 // those only shards s with s%Members == Member, so each local engine takes
 // its part: begin (raise the frontier), read revision 1 of the windows it
-// passed, commit, and only then emit them; then corrections for dirty
-// panes, likewise. Every closing write is fenced by the lease's token, and
-// nothing reaches emit before the commit that records it: a replica whose
-// lease lapsed mid-close (a pause, an overloaded machine) publishes
-// nothing the next holder publishes again, and a step that failed is
-// redone whole. A crash after a commit and before the results are
-// published is the remaining gap (the output queue is in memory). The
-// output is the
-// in-memory engine's on the same events (tested with three replicas
-// against one engine). Differences: ApplyResult.Late and Dropped count
+// passed, emit them if the lease is still held, commit; then corrections
+// for dirty panes, likewise. Every closing write is fenced by the lease's
+// token, and a step emits nothing until all its reads succeeded, so a
+// replica whose lease lapsed mid-close (a pause, an overloaded machine)
+// publishes nothing the next holder publishes again, and a failed read
+// publishes nothing it will redo. What remains: a replica killed between
+// emitting a step and committing it may have some of those results
+// published and the next holder publishes them again (same ids); killed
+// after the commit, results still in its in-memory output queue are lost.
+// A transactional outbox (results written with the commit, published from
+// Redis) would close both; it is not built. The output is the in-memory
+// engine's on the same events (tested with three replicas against one
+// engine). Differences: ApplyResult.Late and Dropped count
 // panes (grids), not windows; the tenant, window and dedup caps do not
 // apply; Flush emits nothing (the next lease holder carries on); Watermark
 // reports nothing.
