@@ -257,6 +257,9 @@ func (s *WindowState) Advance(now time.Time) error {
 	if p := now.UnixNano() / int64(s.rec.Config().InsightPeriod); p != s.recAt {
 		s.recAt = p
 		for _, t := range s.rec.Tenants() {
+			if !s.holdsLease(t) {
+				continue
+			}
 			for _, in := range s.rec.Insights(t, now) {
 				s.emit(in)
 			}
@@ -311,6 +314,19 @@ func (s *WindowState) closed(c windows.Closed) {
 			s.log.Warn().Str("tenant_id", c.TenantID).Err(err).Msg("window log: window not logged")
 		}
 	}
+}
+
+// holdsLease says whether this replica holds tenant's closing lease; true
+// without one (in-memory state). In distributed mode each replica's
+// bought-together model learns from the orders it received, so only the
+// lease holder announces a tenant's recommendations: one insight per id.
+func (s *WindowState) holdsLease(tenant string) bool {
+	d := s.cfg.Windows.Distributed
+	if d == nil {
+		return true
+	}
+	_, ok := d.Leases.Owned(windows.ShardOf(tenant, d.Shards))
+	return ok
 }
 
 func (s *WindowState) detectSizes(tenant string) []string {

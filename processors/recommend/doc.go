@@ -121,14 +121,10 @@
 //     than R·MinPairCount baskets may never be recommended.
 //   - /recommendations answers from the replica the request reaches: two
 //     requests may get different figures, or one a cold start.
-//   - Every replica announces its own recommendation insight for a tenant
-//     and period with the same insight id (tenant, kind, metric, period)
-//     but its own pairs: consumers that drop duplicate ids keep whichever
-//     came first, and insights_dedup keeps one.
-//   - recommendation_pairs gets one partial snapshot per replica and
-//     period (each at its own computed_at, so distinct insert ids). Counts
-//     of snapshots taken at the same instant could be summed; ratios
-//     cannot be averaged.
+//   - Only the replica holding a tenant's closing lease announces its
+//     recommendation insight and writes its recommendation_pairs rows
+//     (processors.WindowState), so one insight per id reaches consumers,
+//     but it is drawn from that replica's share of the baskets.
 //   - A refund delivered to another replica than its completion is a
 //     forgotten order there: it is undone approximately, from its own
 //     lines (or ignored without lines), while the completing replica keeps
