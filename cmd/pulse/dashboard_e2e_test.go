@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -18,23 +15,8 @@ import (
 
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/processors/api"
+	"github.com/olympus-cloud/pulse/processors/api/browsertest"
 )
-
-// chromiumPath finds the browser, or skips (fails under
-// PULSE_REQUIRE_SERVICES=1).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("PULSE_REQUIRE_SERVICES") == "1" {
-		t.Fatal("chromium is not installed (apt-get install -y chromium) and PULSE_REQUIRE_SERVICES=1")
-	}
-	t.Skip("chromium is not installed: apt-get install -y chromium to run the dashboard browser test")
-	return ""
-}
 
 // publishOrders publishes orders through the real Pub/Sub client and
 // waits until the broker has taken every one.
@@ -69,7 +51,7 @@ func publishOrders(t *testing.T, ctx context.Context, pub *pubsub.Publisher, ord
 // a fixed sleep: event time is laid out in the past so closes depend on
 // watermarks only, and the idle timeout is far longer than the test.
 func TestDashboardShowsADetectedBurst(t *testing.T) {
-	bin := chromiumPath(t)
+	bin := browsertest.Chromium(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cfg := testRunConfig(t)
@@ -124,20 +106,7 @@ func TestDashboardShowsADetectedBurst(t *testing.T) {
 		return len(page.Items) >= history-1
 	})
 
-	dir := t.TempDir()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 1000))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	bctx, cancelB := chromedp.NewContext(actx)
-	defer cancelB()
-	// The first call starts the browser and must not carry the timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate("http://"+p.ops.Addr()+"/")); err != nil {
-		t.Fatalf("open the dashboard: %v", err)
-	}
+	bctx := browsertest.Open(t, bin, "http://"+p.ops.Addr()+"/", 1280, 1000)
 	bt, cancelT := context.WithTimeout(bctx, 4*time.Minute)
 	defer cancelT()
 	count := func(sel string) string { return fmt.Sprintf(`document.querySelectorAll(%q).length`, sel) }
@@ -214,21 +183,5 @@ func TestDashboardShowsADetectedBurst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeArtifact(t, "dashboard-detected-burst.png", shot)
-}
-
-// writeArtifact writes to the repository's testdata/artifacts (git-ignored)
-// or, if that fails, the test's temp dir.
-func writeArtifact(t *testing.T, name string, b []byte) {
-	t.Helper()
-	dir := filepath.Join("..", "..", "testdata", "artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		dir = t.TempDir()
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatalf("write %s: %v", path, err)
-	}
-	abs, _ := filepath.Abs(path) // only for the log line
-	t.Logf("screenshot: %s (%d bytes)", abs, len(b))
+	browsertest.WriteArtifact(t, "dashboard-detected-burst.png", shot)
 }

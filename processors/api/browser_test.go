@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,23 +12,8 @@ import (
 
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/processors"
+	"github.com/olympus-cloud/pulse/processors/api/browsertest"
 )
-
-// chromium finds the browser, or skips (fails under
-// PULSE_REQUIRE_SERVICES=1).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("PULSE_REQUIRE_SERVICES") == "1" {
-		t.Fatal("chromium is not installed (apt-get install -y chromium) and PULSE_REQUIRE_SERVICES=1")
-	}
-	t.Skip("chromium is not installed: apt-get install -y chromium to run the dashboard browser test")
-	return ""
-}
 
 // TestDashboardInChromium loads the dashboard in headless Chromium, enters
 // a token, picks a tenant, waits for the charts to draw the History's
@@ -42,7 +24,7 @@ func chromium(t *testing.T) string {
 // to testdata/artifacts/. TestDashboardShowsADetectedBurst in cmd/pulse
 // has the whole pipeline (Pub/Sub, engine, detectors) open the incident.
 func TestDashboardInChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	f := newFixture(t, func(c *Config) { c.Now = time.Now })
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 
@@ -56,20 +38,7 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	f.srv.Observe(window("globex", "1h", first, 1, "EUR", 1, 1, 100))
 
-	dir := t.TempDir()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	bctx, cancelB := chromedp.NewContext(actx)
-	defer cancelB()
-	// The first call starts the browser and must not carry the timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate(f.http.URL+"/")); err != nil {
-		t.Fatalf("open the dashboard: %v", err)
-	}
+	bctx := browsertest.Open(t, bin, f.http.URL+"/", 1280, 900)
 	ctx, cancel := context.WithTimeout(bctx, 45*time.Second)
 	defer cancel()
 
@@ -150,7 +119,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeArtifact(t, "dashboard-laptop.png", shot)
+	browsertest.WriteArtifact(t, "dashboard-laptop.png", shot)
 	do("phone layout", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		poll(`document.querySelector('#chart-revenue svg').getBoundingClientRect().width <= 390`))
 	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
@@ -160,24 +129,8 @@ func TestDashboardInChromium(t *testing.T) {
 	if shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
 		t.Fatal(err)
 	}
-	writeArtifact(t, "dashboard-phone.png", shot)
+	browsertest.WriteArtifact(t, "dashboard-phone.png", shot)
 	if overflow {
 		t.Error("the dashboard scrolls sideways on a phone-sized screen")
 	}
-}
-
-// writeArtifact writes to the repository's testdata/artifacts (git-ignored)
-// or, if that fails, the test's temp dir.
-func writeArtifact(t *testing.T, name string, b []byte) {
-	t.Helper()
-	dir := filepath.Join("..", "..", "testdata", "artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		dir = t.TempDir()
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatalf("write %s: %v", p, err)
-	}
-	abs, _ := filepath.Abs(p) // only for the log line
-	t.Logf("screenshot: %s (%d bytes)", abs, len(b))
 }
