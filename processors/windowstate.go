@@ -163,23 +163,10 @@ func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []e
 		return
 	}
 	s.now = now
-	s.custBatch, s.custIdx = s.custBatch[:0], s.custIdx[:0]
-	shared := s.biz.SharedCustomers()
 	for i, o := range orders {
 		errs[i] = nil
-		r := &s.res[i]
-		switch {
+		switch r := &s.res[i]; {
 		case r.Err == nil:
-			if !r.Duplicate {
-				s.rec.Observe(o)
-			}
-			// A shared customer store dedups on its own, so it takes the
-			// orders the windows saw already too: one whose customer update
-			// failed is applied when it is redelivered.
-			if !r.Duplicate || shared {
-				s.custBatch = append(s.custBatch, o)
-				s.custIdx = append(s.custIdx, i)
-			}
 		case errors.Is(r.Err, windows.ErrTooManyTenants), errors.Is(r.Err, windows.ErrTooManyWindows), errors.Is(r.Err, windows.ErrInvalidEvent):
 			s.stats.capRejected.Add(1)
 			s.log.Warn().Str("tenant_id", o.TenantID).Str("event_id", o.EventID).Err(r.Err).Msg("event not windowed")
@@ -187,18 +174,7 @@ func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []e
 			errs[i] = r.Err
 		}
 	}
-	if len(s.custBatch) > 0 {
-		rs, err := s.biz.ObserveOrders(s.custBatch, now)
-		s.emitResults(rs)
-		if err != nil {
-			// Redelivered, these orders are duplicates to the windows and
-			// applied once more to the customers (the store dedups).
-			for _, i := range s.custIdx {
-				errs[i] = fmt.Errorf("analytics of tenant %s event %s: %w", orders[i].TenantID, orders[i].EventID, err)
-			}
-		}
-		clear(s.custBatch)
-	}
+	s.observe(orders, s.res, now, errs)
 	for i, o := range orders {
 		if i > 0 && orders[i-1].TenantID == o.TenantID {
 			continue
@@ -218,20 +194,44 @@ func (s *WindowState) ApplyOrder(o *events.Order, now time.Time) (windows.ApplyR
 	if err != nil {
 		return res, err
 	}
-	if !res.Duplicate {
-		s.rec.Observe(o)
-	}
-	// A shared customer store dedups on its own, so it takes the orders
-	// the windows saw already too: one whose customer update failed is
-	// applied when it is redelivered.
-	if !res.Duplicate || s.biz.SharedCustomers() {
-		rs, err := s.biz.ObserveOrder(o, now)
-		s.emitResults(rs)
-		if err != nil {
-			return res, fmt.Errorf("analytics of tenant %s event %s: %w", o.TenantID, o.EventID, err)
+	var errs [1]error
+	s.observe([]*events.Order{o}, []windows.ApplyResult{res}, now, errs[:])
+	return res, errs[0]
+}
+
+// observe hands the orders the windows applied (results[i].Err nil) to the
+// recommendations, unless duplicates, and to the customer store in one
+// call. A shared customer store dedups on its own, so it takes the orders
+// the windows saw already too: one whose customer update failed is applied
+// when it is redelivered. A customer store failure is the error of every
+// order handed to it.
+func (s *WindowState) observe(orders []*events.Order, results []windows.ApplyResult, now time.Time, errs []error) {
+	s.custBatch, s.custIdx = s.custBatch[:0], s.custIdx[:0]
+	shared := s.biz.SharedCustomers()
+	for i, o := range orders {
+		r := &results[i]
+		if r.Err != nil {
+			continue
+		}
+		if !r.Duplicate {
+			s.rec.Observe(o)
+		}
+		if !r.Duplicate || shared {
+			s.custBatch = append(s.custBatch, o)
+			s.custIdx = append(s.custIdx, i)
 		}
 	}
-	return res, nil
+	if len(s.custBatch) == 0 {
+		return
+	}
+	rs, err := s.biz.ObserveOrders(s.custBatch, now)
+	s.emitResults(rs)
+	if err != nil {
+		for _, i := range s.custIdx {
+			errs[i] = fmt.Errorf("analytics of tenant %s event %s: %w", orders[i].TenantID, orders[i].EventID, err)
+		}
+	}
+	clear(s.custBatch)
 }
 
 // Stats are the windows engine's counters.
