@@ -2,9 +2,6 @@ package processors
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,7 +12,6 @@ import (
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/windows"
-	"github.com/olympus-cloud/pulse/windows/redisstore"
 )
 
 // noLeases holds no lease: the benchmark measures applying, not closing.
@@ -37,18 +33,7 @@ func BenchmarkShardsRedis(b *testing.B) {
 
 func benchShardsRedis(b *testing.B, maxBatch int) {
 	ctx := context.Background()
-	var suffix [6]byte
-	_, _ = rand.Read(suffix[:])
-	addr := os.Getenv("PULSE_REDIS_ADDR")
-	prefix := "pulsebench:" + hex.EncodeToString(suffix[:]) + ":"
-	rs, err := redisstore.New(ctx, redisstore.Config{Addr: addr, Prefix: prefix, TTL: 10 * time.Minute})
-	if err != nil {
-		if os.Getenv("PULSE_REQUIRE_SERVICES") == "1" {
-			b.Fatalf("redis: %v", err)
-		}
-		b.Skipf("redis unreachable (set PULSE_REDIS_ADDR): %v", err)
-	}
-	defer rs.Close()
+	rs := openRedis(b) // keys dropped when the benchmark ends
 	msgs := ingestTraffic(b, b.N)
 	orders := make([]*events.Order, 0, len(msgs))
 	for _, m := range msgs {
@@ -87,5 +72,4 @@ func benchShardsRedis(b *testing.B, maxBatch int) {
 	b.StopTimer()
 	_ = shards.Close(ctx)
 	_ = out.Close(ctx)
-	_ = rs.Client().Eval(ctx, `for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('UNLINK', k) end`, nil, prefix+"*").Err()
 }

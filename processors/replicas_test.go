@@ -21,7 +21,7 @@ import (
 
 // openRedis connects the test's Redis under a fresh key prefix, or skips
 // (fails under PULSE_REQUIRE_SERVICES=1) when it is unreachable.
-func openRedis(t *testing.T) *redisstore.Store {
+func openRedis(t testing.TB) *redisstore.Store {
 	t.Helper()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
