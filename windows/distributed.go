@@ -76,7 +76,7 @@ func (e *Engine) applyRemote(batch []*events.Order, now time.Time, out []ApplyRe
 		t := o.OccurredAt.UnixNano()
 		u.Tenant, u.EventKey, u.At, u.Currency = o.TenantID, xxhash.Sum64String(o.EventID), t, o.Currency
 		u.Shard, u.Now, u.Floor = ShardOf(o.TenantID, d.cfg.Shards), nowNs, floor
-		loc := e.zoneOf(o.TenantID)
+		loc := e.zoneFor(o.TenantID)
 		for g := range e.grids {
 			start, end := e.paneIn(loc, g, t)
 			u.Grids |= 1 << g
@@ -184,7 +184,7 @@ func (e *Engine) advanceRemoteTenant(shard int, token, id string, m *TenantMeta,
 	if eff != math.MinInt64 {
 		target = max(target, eff-e.lateness)
 	}
-	loc := e.zoneOf(id)
+	loc := e.zoneFor(id)
 	if target > m.Committed {
 		tl := e.tooLateAt(target, m.Floor)
 		if target > m.Frontier {
@@ -258,7 +258,7 @@ func (e *Engine) correctRemote(shard int, token, id string, m *TenantMeta, front
 	d := e.dist
 	r := d.cfg.Remote
 	d.held = d.held[:0]
-	loc := e.zoneOf(id)
+	loc := e.zoneFor(id)
 	tl := e.tooLateAt(frontier, m.Floor)
 	d.wins = d.wins[:0]
 	for _, x := range m.Dirty {
@@ -352,8 +352,6 @@ func (e *Engine) emitRemote(id string, si int, w distWin, starts []int64, rev in
 	}
 	return nil
 }
-
-func (e *Engine) zoneOf(id string) Zone { return e.zoneFor(id) }
 
 func (e *Engine) paneIn(loc Zone, g int, t int64) (start, end int64) {
 	gr := &e.grids[g]

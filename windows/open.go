@@ -84,7 +84,7 @@ func (e *Engine) openRemote(tenant string, si int, emit func(Closed)) error {
 	if err != nil {
 		return fmt.Errorf("open windows of tenant %q: %w", tenant, err)
 	}
-	loc := e.zoneOf(tenant)
+	loc := e.zoneFor(tenant)
 	var wins []distWin
 	for _, p := range panes {
 		wins = e.windowsOf(loc, si, p, e.paneEndIn(loc, sp.grid, p), wins)

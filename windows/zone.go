@@ -25,9 +25,6 @@ type Zone struct {
 	Since time.Time
 }
 
-// ZoneOf is a fixed zone.
-func ZoneOf(loc *time.Location) Zone { return Zone{Loc: loc} }
-
 // Switch is when days of Loc begin (the transition day's start); zero
 // without a change.
 func (z Zone) Switch() int64 {
