@@ -62,7 +62,7 @@ type Outputs struct {
 	rows   insightWriter
 	pairs  pairWriter // nil: the row sink takes no pairs
 	seed   maphash.Seed
-	queues []chan events.Insight
+	queues []chan outItem
 	wg     sync.WaitGroup
 	// rowSlots bounds concurrent row writes; rowsWG waits for them.
 	rowSlots chan struct{}
@@ -112,7 +112,7 @@ func NewOutputs(cfg OutputsConfig, pub insightPublisher, rows insightWriter, log
 		rowSlots: make(chan struct{}, cfg.RowsInFlight)}
 	o.pairs, _ = rows.(pairWriter)
 	for range cfg.Workers {
-		q := make(chan events.Insight, cfg.QueueSize)
+		q := make(chan outItem, cfg.QueueSize)
 		o.queues = append(o.queues, q)
 		o.wg.Add(1)
 		go o.work(q)
@@ -127,20 +127,58 @@ func (o *Outputs) Observe(f func(events.Insight)) {
 	o.mu.Unlock()
 }
 
+// outItem is an insight to deliver, or a Sync marker (synced set).
+type outItem struct {
+	in     events.Insight
+	synced chan struct{}
+}
+
+func (o *Outputs) queueOf(tenant string) chan outItem {
+	return o.queues[maphash.String(o.seed, tenant)%uint64(len(o.queues))]
+}
+
 // Emit queues an insight, blocking while its worker's queue is full.
 func (o *Outputs) Emit(in events.Insight) {
-	q := o.queues[maphash.String(o.seed, in.TenantID)%uint64(len(o.queues))]
 	select {
-	case q <- in:
+	case o.queueOf(in.TenantID) <- outItem{in: in}:
 	case <-o.ctx.Done():
 		o.Lost.Add(1)
 	}
 }
 
-func (o *Outputs) work(q chan events.Insight) {
+// errShuttingDown is Sync's answer once shutdown gave up on deliveries.
+var errShuttingDown = errors.New("outputs: shutting down")
+
+// Sync returns once every insight of tenant emitted before it has been
+// published (its row write may still be under way), or with an error when
+// shutdown gave up first. Distributed closing calls it before the fenced
+// commit that records a step's results as emitted: a replica killed after
+// the commit has lost nothing, and one killed before it has the step
+// closed again by the next lease holder (the same ids; where events
+// arrived in between, a correction follows).
+func (o *Outputs) Sync(tenant string) error {
+	done := make(chan struct{})
+	select {
+	case o.queueOf(tenant) <- outItem{synced: done}:
+	case <-o.ctx.Done():
+		return errShuttingDown
+	}
+	select {
+	case <-done:
+		return nil
+	case <-o.ctx.Done():
+		return errShuttingDown
+	}
+}
+
+func (o *Outputs) work(q chan outItem) {
 	defer o.wg.Done()
-	for in := range q {
-		o.deliver(in)
+	for it := range q {
+		if it.synced != nil {
+			close(it.synced)
+			continue
+		}
+		o.deliver(it.in)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,5 +144,46 @@ func TestWindowStateClosesAWindowWhenTheWatermarkPassesIt(t *testing.T) {
 	}
 	if n := minute(); n != 1 {
 		t.Fatalf("10:00 minute emitted %d times right after the watermark passed it, want 1", n)
+	}
+}
+
+// blockingPublisher holds every publish until released.
+type blockingPublisher struct {
+	release   chan struct{}
+	published atomic.Int64
+}
+
+func (p *blockingPublisher) Publish(ctx context.Context, _ events.Insight) error {
+	select {
+	case <-p.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.published.Add(1)
+	return nil
+}
+
+// Sync returns only once the tenant's insights emitted before it are
+// published.
+func TestOutputsSyncWaitsForTheTenantsInsights(t *testing.T) {
+	pub := &blockingPublisher{release: make(chan struct{})}
+	out := NewOutputs(OutputsConfig{Workers: 2}, pub, nil, zerolog.Nop())
+	defer out.Close(context.Background())
+	for range 3 {
+		out.Emit(events.Insight{TenantID: "t", Kind: events.KindWindowMetrics})
+	}
+	synced := make(chan error, 1)
+	go func() { synced <- out.Sync("t") }()
+	select {
+	case err := <-synced:
+		t.Fatalf("Sync returned (%v) with nothing published", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(pub.release)
+	if err := <-synced; err != nil {
+		t.Fatal(err)
+	}
+	if n := pub.published.Load(); n != 3 {
+		t.Fatalf("Sync returned after %d of 3 publishes", n)
 	}
 }

@@ -29,8 +29,8 @@ type distState struct {
 	late   []CurrencyCount
 	// held are the results of a close step being read: they reach emit
 	// once every read succeeded and only while the lease is still held,
-	// just before the fenced commit records them. A failed read publishes
-	// nothing it will redo.
+	// then Sync, then the fenced commit records them. A failed read
+	// publishes nothing it will redo.
 	held []Closed
 	hold func(Closed)
 }
@@ -301,9 +301,9 @@ func (e *Engine) correctRemote(shard int, token, id string, m *TenantMeta, front
 	return r.Commit(token, shard, id, &c)
 }
 
-// release hands a close step's results to emit, in order, and counts
-// them, unless the lease has lapsed meanwhile: then the results are
-// dropped for the next holder to publish.
+// release hands a close step's results to emit, in order, counts them and
+// waits for Sync, unless the lease has lapsed meanwhile: then the results
+// are dropped for the next holder to publish.
 func (e *Engine) release(shard int, token, id string, emit func(Closed)) error {
 	d := e.dist
 	if t, ok := d.cfg.Leases.Owned(shard); !ok || t != token {
@@ -318,8 +318,14 @@ func (e *Engine) release(shard int, token, id string, emit func(Closed)) error {
 		}
 		emit(c)
 	}
+	n := len(d.held)
 	clear(d.held)
 	d.held = d.held[:0]
+	if n > 0 && d.cfg.Sync != nil {
+		if err := d.cfg.Sync(id); err != nil {
+			return fmt.Errorf("results of tenant %q not published: %w", id, err)
+		}
+	}
 	return nil
 }
 

@@ -193,17 +193,16 @@
 // (ShardOf(tenant, Shards)) that Leases says this replica holds, and of
 // those only shards s with s%Members == Member, so each local engine takes
 // its part: begin (raise the frontier), read revision 1 of the windows it
-// passed, emit them if the lease is still held, commit; then corrections
-// for dirty panes, likewise. Every closing write is fenced by the lease's
-// token, and a step emits nothing until all its reads succeeded, so a
-// replica whose lease lapsed mid-close (a pause, an overloaded machine)
-// publishes nothing the next holder publishes again, and a failed read
-// publishes nothing it will redo. What remains: a replica killed between
-// emitting a step and committing it may have some of those results
-// published and the next holder publishes them again (same ids); killed
-// after the commit, results still in its in-memory output queue are lost.
-// A transactional outbox (results written with the commit, published from
-// Redis) would close both; it is not built. The output is the in-memory
+// passed, emit them if the lease is still held, wait for Distributed.Sync
+// (published downstream), commit; then corrections for dirty panes,
+// likewise. Every closing write is fenced by the lease's token, and a step
+// emits nothing until all its reads succeeded, so a replica whose lease
+// lapsed mid-close publishes nothing the next holder publishes again. A
+// replica killed after a commit has lost nothing (its results were
+// published); one killed between publishing and committing has the step
+// closed again by the next holder: the same ids published twice, and
+// where redelivered events reached those windows in between (they are late
+// by then), a correction follows. The output is the in-memory
 // engine's on the same events (tested with three replicas against one
 // engine). Differences: ApplyResult.Late and Dropped count
 // panes (grids), not windows; the tenant, window and dedup caps do not

@@ -25,6 +25,13 @@ type Distributed struct {
 	// replica: this engine closes shard s only if s%Members == Member.
 	// Default 0 of 1: it closes every held shard.
 	Member, Members int
+	// Sync, when set, returns once everything emitted for tenant so far is
+	// published. A close step emits its results, calls Sync, and only then
+	// commits: a replica killed before the commit has the step closed
+	// again by the next holder (same ids, and a correction where events
+	// arrived in between), one killed after it has lost nothing. Without
+	// Sync a step commits as soon as emit returns.
+	Sync func(tenant string) error
 }
 
 func (d *Distributed) validate() error {

@@ -160,7 +160,10 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 		c := wsCfg
 		if leases != nil {
 			c.Windows.Distributed = &windows.Distributed{Remote: p.redis, Leases: leases,
-				Shards: cfg.LeaseShards, Member: i, Members: cfg.Shards}
+				Shards: cfg.LeaseShards, Member: i, Members: cfg.Shards,
+				// A close step commits once its results are published, so a
+				// replica killed mid-close loses nothing.
+				Sync: p.outputs.Sync}
 			// Scored windows go to Redis too, so whichever replica closes a
 			// tenant next continues its detectors and analytics.
 			c.Log = p.redis

@@ -98,7 +98,7 @@ func TestRedisOutageMidStream(t *testing.T) {
 	}()
 	metrics := subscribeAll(t, ctx, p, cfg.MetricsTopic, "test-metrics")
 
-	gen, err := eventgen.New(eventgen.Config{Seed: 29, Tenants: 5, Now: time.Now(), Duration: 6 * time.Hour,
+	gen, err := eventgen.New(eventgen.Config{Seed: 29, Tenants: 5, Now: time.Now().Add(-2 * time.Hour), Duration: 6 * time.Hour,
 		MaxEvents: 3000, LateShare: -1, MalformedShare: -1})
 	if err != nil {
 		t.Fatal(err)

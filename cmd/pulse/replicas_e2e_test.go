@@ -86,7 +86,7 @@ func TestThreeReplicasGiveTheResultsOfOne(t *testing.T) {
 	}()
 	metrics := subscribeAll(t, ctx, replicas[0], "tenant-metrics", "test-metrics")
 
-	gen, err := eventgen.New(eventgen.Config{Seed: 21, Tenants: 6, Now: time.Now(), Duration: 6 * time.Hour,
+	gen, err := eventgen.New(eventgen.Config{Seed: 21, Tenants: 6, Now: time.Now().Add(-2 * time.Hour), Duration: 6 * time.Hour,
 		MaxEvents: 3000, LateShare: -1, MalformedShare: -1})
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,10 @@ func (v windowView) mismatch(want map[eventgen.TruthKey]events.WindowMetrics) (n
 	return n, example
 }
 
+// Traffic compared with the truth ends two hours before the test's clock
+// (Now: time.Now().Add(-2 * time.Hour)): a window of the current hour
+// cannot close before the hour ends, so a span ending at now would leave
+// its last windows open for up to an hour, depending on when the test runs.
 // waitForTruth polls the subscriber until every hourly window of want has
 // reached its true figures, and returns what it saw then.
 func waitForTruth(t *testing.T, c *collected, want map[eventgen.TruthKey]events.WindowMetrics, d time.Duration) windowView {

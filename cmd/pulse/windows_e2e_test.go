@@ -27,7 +27,7 @@ func TestClosedWindowsMatchTruth(t *testing.T) {
 	}
 	metrics := subscribeAll(t, ctx, p, cfg.MetricsTopic, "test-metrics")
 
-	gen, err := eventgen.New(eventgen.Config{Seed: 11, Tenants: 8, Now: time.Now(), Duration: 10 * time.Hour,
+	gen, err := eventgen.New(eventgen.Config{Seed: 11, Tenants: 8, Now: time.Now().Add(-2 * time.Hour), Duration: 10 * time.Hour,
 		MaxEvents: 3000, LateShare: -1})
 	if err != nil {
 		t.Fatal(err)

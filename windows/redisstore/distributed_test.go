@@ -452,6 +452,46 @@ func TestLeaseLapsedMidClosePublishesNothing(t *testing.T) {
 	compare(t, holderOf(t, steps, end), rec)
 }
 
+// Results are published (Sync) before they are committed: when Sync
+// fails nothing is committed, and the next attempt publishes the same
+// results again, under the same ids (at least once, nothing lost).
+func TestResultsSyncBeforeTheyCommit(t *testing.T) {
+	s, a, steps := applied(t, 10)
+	end := steps[len(steps)-1].now.Add(time.Hour)
+	remote := &countsCommits{Remote: s}
+	var order []string
+	syncErr := errors.New("pub/sub unavailable")
+	cfg := distConfig()
+	cfg.Distributed = &windows.Distributed{Remote: remote, Leases: a.leases, Shards: testShards,
+		Sync: func(string) error { order = append(order, "sync"); return syncErr }}
+	e, err := windows.NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := newRecorder()
+	err = e.Advance(end, func(c windows.Closed) { order = append(order, "emit"); first.emit(c) })
+	if !errors.Is(err, syncErr) || remote.commits != 0 || len(first.out) == 0 {
+		t.Fatalf("advance: %v, %d commits, %d results; want the sync error, no commit, results emitted", err, remote.commits, len(first.out))
+	}
+	if order[len(order)-1] != "sync" {
+		t.Fatalf("sync did not follow the emits: %v", order)
+	}
+	syncErr = nil
+	second := newRecorder()
+	if err := e.Advance(end, second.emit); err != nil {
+		t.Fatal(err)
+	}
+	if remote.commits == 0 {
+		t.Fatal("nothing committed once sync succeeded")
+	}
+	compare(t, holderOf(t, steps, end), second)
+	for k, cs := range first.out {
+		if again := second.out[k]; len(again) != len(cs) || again[0] != cs[0] {
+			t.Fatalf("%+v published before the failed sync as %+v, again as %+v", k, cs, again)
+		}
+	}
+}
+
 // holderOf is what a holder that never lost its lease publishes at end for
 // the steps applied before it.
 func holderOf(t *testing.T, steps []step, end time.Time) *recorder {
