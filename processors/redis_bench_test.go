@@ -2,8 +2,10 @@ package processors
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/windows"
+	"github.com/olympus-cloud/pulse/windows/redisstore"
 )
 
 // noLeases holds no lease: the benchmark measures applying, not closing.
@@ -72,4 +75,90 @@ func benchShardsRedis(b *testing.B, maxBatch int) {
 	b.StopTimer()
 	_ = shards.Close(ctx)
 	_ = out.Close(ctx)
+}
+
+// slowInsights publishes after a fixed delay, one insight at a time: a
+// stand-in for a Pub/Sub publish round trip.
+type slowInsights struct{ d time.Duration }
+
+func (s slowInsights) Publish(ctx context.Context, _ events.Insight) error {
+	if s.d > 0 {
+		time.Sleep(s.d)
+	}
+	return nil
+}
+
+// BenchmarkShardsRedisClosing is BenchmarkShardsRedis with this replica
+// holding every lease, so each shard also closes windows as the traffic's
+// event time moves (about 0.2 close per event, busy traffic): the cost of
+// publish-before-commit. sync=on is `pulse run`: a close step waits until
+// its results are published before its fenced commit; sync=off commits as
+// soon as they are queued. publish is the delay of one insight publish.
+func BenchmarkShardsRedisClosing(b *testing.B) {
+	for _, d := range []time.Duration{0, 10 * time.Millisecond} {
+		for _, wait := range []bool{false, true} {
+			name := fmt.Sprintf("publish=%s/sync=%t", d, wait)
+			b.Run(name, func(b *testing.B) { benchShardsRedisClosing(b, d, wait) })
+		}
+	}
+}
+
+func benchShardsRedisClosing(b *testing.B, publish time.Duration, wait bool) {
+	ctx := context.Background()
+	rs := openRedis(b)
+	const leaseShards = 64
+	leases, err := redisstore.NewLeases(rs, redisstore.LeasesConfig{Shards: leaseShards, TTL: time.Hour, Max: leaseShards})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := leases.Tick(ctx); err != nil {
+		b.Fatal(err)
+	}
+	msgs := ingestTraffic(b, b.N)
+	orders := make([]*events.Order, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Order != nil {
+			orders = append(orders, m.Order)
+		}
+	}
+	stats := NewStats()
+	out := NewOutputs(OutputsConfig{}, slowInsights{publish}, nil, zerolog.Nop())
+	var syncFn func(string) error
+	if wait {
+		syncFn = out.Sync
+	}
+	var published atomic.Int64
+	out.Observe(func(events.Insight) { published.Add(1) })
+	// Processing time just after the traffic: no idle closes, only
+	// watermark closes as event time moves.
+	now := eventgen.DefaultStart.Add(2 * time.Hour)
+	shards := NewShards(ShardsConfig{MaxBatch: 256, TickInterval: time.Hour, Now: func() time.Time { return now }}, func(i int) ShardState {
+		ws, err := NewWindowState(WindowStateConfig{Windows: windows.Config{Distributed: &windows.Distributed{
+			Remote: rs, Leases: leases, Shards: leaseShards, Member: i, Members: 8, Sync: syncFn}}}, out.Emit, stats, zerolog.Nop())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ws
+	}, stats)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	const callers = 64
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; i < len(orders); i += callers {
+				if err := shards.Apply(ctx, orders[i]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	_ = shards.Close(ctx)
+	_ = out.Close(ctx)
+	b.ReportMetric(float64(published.Load())/float64(b.N), "insights/op")
 }

@@ -39,6 +39,10 @@ if [[ -d windows/redisstore ]]; then
 	# pulse run's processing side on Redis: one round trip per event vs
 	# queued batches (64 concurrent callers, 8 shards).
 	run shards-redis ./processors/ '^BenchmarkShardsRedis$' 20000x 3
+	# The same holding every lease, so shards also close windows: the cost
+	# of waiting for a close's insights to publish (10 ms each) before its
+	# fenced commit (sync=true, pulse run) against committing at once.
+	run shards-closing ./processors/ '^BenchmarkShardsRedisClosing$' 100000x 3
 else
 	echo "windows/redisstore does not exist yet: no Redis store figures" | tee "$OUT/redisstore.txt" >&2
 fi
