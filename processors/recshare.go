@@ -27,6 +27,11 @@ import (
 //     that id.
 //   - A replica taking a tenant over loads the saved model and reads the
 //     log on from its id: it rebuilds exactly the previous holder's model.
+//
+// Cost per Advance of a shard: one Remote.Tenants per held lease shard
+// and one pipelined log read over their tenants (more rounds only for a
+// tenant with over basketPage new payloads), plus the saves due; a
+// takeover costs one LoadModel per tenant taken.
 type SharedModels interface {
 	// ReadBaskets calls fn(i, id, payload) for up to count payloads logged
 	// for tenants[i] after the log id after[i] ("": from the start),
@@ -94,6 +99,7 @@ func (s *WindowState) syncModels() error {
 	}
 	var errs []error
 	members := max(d.Members, 1)
+	sh.tenants = sh.tenants[:0]
 	for shard := range d.Shards {
 		if shard%members != d.Member {
 			continue
@@ -109,12 +115,13 @@ func (s *WindowState) syncModels() error {
 		}
 		slices.Sort(tenants)
 		for _, t := range tenants {
-			if _, ok := sh.held[t]; ok {
-				continue
+			if _, ok := sh.held[t]; !ok {
+				if err := s.loadModel(t, shard, tok); err != nil {
+					errs = append(errs, err)
+					continue
+				}
 			}
-			if err := s.loadModel(t, shard, tok); err != nil {
-				errs = append(errs, err)
-			}
+			sh.tenants = append(sh.tenants, t)
 		}
 	}
 	if err := s.readBaskets(); err != nil {
@@ -149,16 +156,13 @@ func (s *WindowState) loadModel(tenant string, shard int, token string) error {
 	return nil
 }
 
-// readBaskets learns the payloads past every held tenant's cursor, in log
-// order: one pipelined read per round, further rounds only for tenants
-// with a full page.
+// readBaskets learns the payloads past the cursor of every tenant in
+// sh.tenants (those the held lease shards list now: a tenant the windows
+// forgot for idleness has no new payload, and keeps its model unread
+// until an order lists it again), in log order: one pipelined read per
+// round, further rounds only for tenants with a full page.
 func (s *WindowState) readBaskets() error {
 	sh := s.share
-	sh.tenants = sh.tenants[:0]
-	for t := range sh.held {
-		sh.tenants = append(sh.tenants, t)
-	}
-	slices.Sort(sh.tenants)
 	for range basketRounds {
 		if len(sh.tenants) == 0 {
 			return nil
