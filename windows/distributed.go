@@ -67,6 +67,9 @@ func (e *Engine) applyRemote(batch []*events.Order, now time.Time, out []ApplyRe
 	d := e.dist
 	nowNs := now.UnixNano()
 	floor := nowNs - e.ooo - e.lateness - max(e.horizon, 0)
+	if cap(d.attach) > 1<<20 {
+		d.attach = nil // a batch of huge baskets does not pin its buffer
+	}
 	d.batch, d.plans, d.attach = d.batch[:0], d.plans[:0], d.attach[:0]
 	for i, o := range batch {
 		out[i] = ApplyResult{}
