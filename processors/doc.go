@@ -21,6 +21,14 @@
 // atomic add; engine counters are copied by each shard after its Advance,
 // never read across goroutines; no label holds a tenant id.
 //
+// Distributed mode (windows in Redis): what a replica needs of another's
+// work lives in Redis too, behind small interfaces redisstore satisfies:
+// the scored windows (WindowLog), so detectors and analytics follow a
+// tenant's lease; and the recommendation models' input and state
+// (SharedModels), so the lease holder's model learns every order of the
+// tenant and a new holder continues it; SharedRecommendations serves the
+// saved models to the API on any replica.
+//
 // The package declares the small interfaces it needs from sinks
 // (deadLetterPublisher, orderWriter, insightPublisher); sinks/ satisfies them.
 package processors

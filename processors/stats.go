@@ -20,6 +20,11 @@ type Stats struct {
 	windowsReplayed atomic.Int64 // window log records replayed on a takeover
 	windowLogErrors atomic.Int64 // window log reads or appends that failed
 
+	basketsRead  atomic.Int64 // basket payloads learned from the shared log
+	basketGaps   atomic.Int64 // payloads malformed, or log entries dropped unread
+	modelsLoaded atomic.Int64 // saved recommendation models loaded on a takeover
+	modelErrors  atomic.Int64 // shared model reads, loads or saves that failed
+
 	mu       sync.Mutex
 	byReason map[events.Reason]int64
 	byTenant map[string]int64

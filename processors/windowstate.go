@@ -65,11 +65,26 @@ type WindowStateConfig struct {
 	// Metrics, when set, counts the shard's window closes and copies its
 	// engine's counters after every Advance and Flush (windowmetrics.go).
 	Metrics *WindowMetrics
+	// Models, in distributed mode, shares the bought-together models
+	// between replicas (see SharedModels): the holder of a tenant's lease
+	// learns all the tenant's orders, whichever replica received them, and
+	// a new holder continues its model. nil: each replica's model learns
+	// the orders it received (processors/recommend's doc).
+	Models SharedModels
+	// ModelSaveEvery is how often the holder saves a model that changed
+	// (default DefaultModelSaveEvery, 10s): what a new holder replays from
+	// the basket log after a handover, and what a replica without the
+	// tenant's lease answers /recommendations from.
+	ModelSaveEvery time.Duration
 }
 
 // Validate reports every problem at once.
 func (c WindowStateConfig) Validate() error {
-	return errors.Join(c.Windows.Validate(), c.Detect.Validate(), c.Analytics.Validate(), c.Recommend.Validate())
+	var shared error
+	if c.Models != nil && c.Windows.Distributed == nil {
+		shared = errors.New("shared recommendation models need distributed windows")
+	}
+	return errors.Join(c.Windows.Validate(), c.Detect.Validate(), c.Analytics.Validate(), c.Recommend.Validate(), shared)
 }
 
 // WindowState is one shard's state: its tenants' windows and the detectors
@@ -85,6 +100,7 @@ type WindowState struct {
 	rec     *recommend.Model
 	recAt   int64 // recommendation insight period of the last announcement
 	recPub  recPublisher
+	share   *recShare // distributed mode with shared models; nil otherwise
 	emit    func(events.Insight)
 	stats   *Stats
 	log     zerolog.Logger
@@ -110,6 +126,19 @@ func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Sta
 	if cfg.LogTTL <= 0 {
 		cfg.LogTTL = DefaultLogTTL
 	}
+	if cfg.Models != nil && cfg.Windows.Distributed == nil {
+		return nil, errors.New("shared recommendation models need distributed windows")
+	}
+	rec, err := recommend.New(cfg.Recommend)
+	if err != nil {
+		return nil, fmt.Errorf("recommendations: %w", err)
+	}
+	var share *recShare
+	if cfg.Models != nil {
+		// Every event carries its basket to the Remote's log.
+		cfg.Windows.Attach = rec.AppendBasket
+		share = newRecShare(cfg.Models)
+	}
 	e, err := windows.NewEngine(cfg.Windows)
 	if err != nil {
 		return nil, err
@@ -125,11 +154,8 @@ func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Sta
 	if err != nil {
 		return nil, fmt.Errorf("analytics: %w", err)
 	}
-	rec, err := recommend.New(cfg.Recommend)
-	if err != nil {
-		return nil, fmt.Errorf("recommendations: %w", err)
-	}
-	return &WindowState{cfg: cfg, engine: e, monitor: m, biz: biz, rec: rec, emit: emit, stats: stats, log: log, logged: map[logKey]int64{}}, nil
+	return &WindowState{cfg: cfg, engine: e, monitor: m, biz: biz, rec: rec, share: share, emit: emit, stats: stats, log: log,
+		logged: map[logKey]int64{}}, nil
 }
 
 // Recommendations exposes the shard's bought-together model. Only the
@@ -213,7 +239,7 @@ func (s *WindowState) observe(orders []*events.Order, results []windows.ApplyRes
 		if r.Err != nil {
 			continue
 		}
-		if !r.Duplicate {
+		if !r.Duplicate && s.share == nil { // shared models learn from the Remote's log
 			s.rec.Observe(o)
 		}
 		if !r.Duplicate || shared {
@@ -254,6 +280,10 @@ func (s *WindowState) Advance(now time.Time) error {
 		s.emitResults(rs)
 		sweepErr = err
 	}
+	var recErr error
+	if s.share != nil {
+		recErr = s.syncModels()
+	}
 	if p := now.UnixNano() / int64(s.rec.Config().InsightPeriod); p != s.recAt {
 		s.recAt = p
 		for _, t := range s.rec.Tenants() {
@@ -264,10 +294,16 @@ func (s *WindowState) Advance(now time.Time) error {
 				s.emit(in)
 			}
 			s.exportPairs(t, now)
+			if s.share != nil {
+				s.markAnnounced(t)
+			}
 		}
 	}
+	if s.share != nil {
+		recErr = errors.Join(recErr, s.saveModels(now))
+	}
 	s.publishSnapshots(now)
-	return sweepErr
+	return errors.Join(sweepErr, recErr)
 }
 
 // Flush emits every open window when FlushOnClose is set.
@@ -317,9 +353,10 @@ func (s *WindowState) closed(c windows.Closed) {
 }
 
 // holdsLease says whether this replica holds tenant's closing lease; true
-// without one (in-memory state). In distributed mode each replica's
-// bought-together model learns from the orders it received, so only the
-// lease holder announces a tenant's recommendations: one insight per id.
+// without one (in-memory state). In distributed mode only the lease holder
+// announces a tenant's recommendations: one insight per id. With shared
+// models it is the one replica whose model learned all the tenant's
+// orders; without, each replica's model learned those it received.
 func (s *WindowState) holdsLease(tenant string) bool {
 	d := s.cfg.Windows.Distributed
 	if d == nil {

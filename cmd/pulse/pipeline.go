@@ -52,6 +52,9 @@ type pipeline struct {
 	apiSrv  *http.Server
 	open    *processors.OpenWindows // the API's view of open windows, read on the shards
 	recs    recommend.Registry      // the shards' latest bought-together snapshots, for the API
+	// sharedRecs reads the models the lease holders save (--state redis
+	// with shared recommendations); the API's source then, instead of recs
+	sharedRecs *processors.SharedRecommendations
 
 	bg       sync.WaitGroup     // background loops (router, stats, generator)
 	stopBg   context.CancelFunc // stops the stats and generator loops
@@ -146,14 +149,26 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 			}
 		}
 	}
-	if err := p.startAPI(wsCfg.Detect.Detector.Location); err != nil {
-		return nil, err
-	}
 	var leases *redisstore.Leases
+	shareRecs := cfg.State == "redis" && cfg.SharedRecommendations
 	if cfg.State == "redis" {
 		if leases, err = p.startRedis(ctx, wsCfg); err != nil {
 			return nil, err
 		}
+	}
+	if shareRecs {
+		// Any replica answers /recommendations from the model the tenant's
+		// lease holder saved; the shards' own snapshots would cover only
+		// the tenants this replica holds.
+		wsCfg.RecommendSnapshots = nil
+		if p.sharedRecs, err = processors.NewSharedRecommendations(processors.SharedRecommendationsConfig{
+			Models: p.redis, Recommend: wsCfg.Recommend,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.startAPI(wsCfg.Detect.Detector.Location); err != nil {
+		return nil, err
 	}
 	states := make([]*processors.WindowState, cfg.Shards)
 	for i := range states {
@@ -167,6 +182,11 @@ func startPipeline(ctx context.Context, cfg *RunCmd, log zerolog.Logger) (p *pip
 			// Scored windows go to Redis too, so whichever replica closes a
 			// tenant next continues its detectors and analytics.
 			c.Log = p.redis
+			if shareRecs {
+				// Every order's basket goes to its tenant's log in Redis;
+				// the tenant's lease holder learns them all.
+				c.Models = p.redis
+			}
 			// Customer state is shared too: any replica applies any order,
 			// the lease holder of a tenant's shard sweeps its customers.
 			if c.Analytics.Customers, err = rediscustomers.New(rediscustomers.Config{
@@ -253,7 +273,8 @@ func (p *pipeline) startRedis(ctx context.Context, ws processors.WindowStateConf
 	w := ws.Windows
 	ttl := max(redisstore.DefaultTTL, w.CorrectionHorizon+25*time.Hour+w.OutOfOrderness+w.AllowedLateness+w.IdleTimeout+time.Hour)
 	obs := newStoreMetrics()
-	rs, err := redisstore.New(ctx, redisstore.Config{URL: p.cfg.RedisURL, Prefix: p.cfg.RedisPrefix, TTL: ttl, Observer: obs})
+	rs, err := redisstore.New(ctx, redisstore.Config{URL: p.cfg.RedisURL, Prefix: p.cfg.RedisPrefix, TTL: ttl, Observer: obs,
+		BasketMax: p.cfg.RecommendLogMax})
 	if err != nil {
 		return nil, fmt.Errorf("redis state: %w", err)
 	}
@@ -368,6 +389,9 @@ func (p *pipeline) startAPI(zone *time.Location) error {
 	p.open = &processors.OpenWindows{}
 	acfg := api.Config{Tokens: tokens, RatePerSecond: p.cfg.APIRate, Burst: p.cfg.APIBurst, Location: zone, Open: p.open, Log: p.log,
 		Recommendations: &p.recs}
+	if p.sharedRecs != nil {
+		acfg.Recommendations = p.sharedRecs
+	}
 	if p.pg != nil {
 		acfg.Incidents = pgIncidents{p.pg} // the alert history, shared by every replica
 	}

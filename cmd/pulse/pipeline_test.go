@@ -29,6 +29,7 @@ func testRunConfig(t *testing.T) *RunCmd {
 		GenTenants: 20, GenSpeed: 3600, Generate: false, EmulatorHost: "", HTTPAddr: "127.0.0.1:0",
 		BigQueryFlags: BigQueryFlags{Dataset: "pulse", DataDir: t.TempDir(), MaxRows: 500, MaxAge: 200 * time.Millisecond},
 		APIRate:       10, APIBurst: 40,
+		SharedRecommendations: true, RecommendSaveEvery: 10 * time.Second, RecommendLogMax: 100_000,
 	}
 	t.Setenv("PUBSUB_EMULATOR_HOST", "")
 	if err := c.Validate(); err != nil {

@@ -33,6 +33,10 @@ type RunCmd struct {
 	LeaseShards int           `name:"lease-shards" env:"PULSE_LEASE_SHARDS" default:"64" help:"Tenant shards whose windows one replica at a time closes; the same on every replica."`
 	LeaseTTL    time.Duration `name:"lease-ttl" env:"PULSE_LEASE_TTL" default:"10s" help:"How long a closing lease lasts without renewal (a dead replica's shards pass on after it)."`
 
+	SharedRecommendations bool          `name:"shared-recommendations" env:"PULSE_SHARED_RECOMMENDATIONS" default:"true" negatable:"" help:"With --state redis, replicas share each tenant's bought-together model through Redis: its lease holder learns every order, whichever replica received it (off: each replica learns the orders it receives)."`
+	RecommendSaveEvery    time.Duration `name:"recommend-save-every" env:"PULSE_RECOMMEND_SAVE_EVERY" default:"10s" help:"With shared recommendations, how often a lease holder saves a changed model to Redis (what other replicas answer /recommendations from, and where a new holder starts)."`
+	RecommendLogMax       int           `name:"recommend-log-max" env:"PULSE_RECOMMEND_LOG_MAX" default:"100000" help:"With shared recommendations, most baskets a tenant's Redis log keeps unread by its lease holder; older ones are lost to the model."`
+
 	APITokens string  `name:"api-tokens" env:"PULSE_API_TOKENS" help:"API bearer tokens as name:sha256hex:tenant1|tenant2 or name:sha256hex:*, separated by ';' (hashes only: printf %s SECRET | sha256sum)."`
 	APIAddr   string  `name:"api-addr" env:"PULSE_API_ADDR" help:"Own address for /v1 and the dashboard (empty: served on --http-addr)."`
 	APIRate   float64 `name:"api-rate" env:"PULSE_API_RATE" default:"10" help:"Requests per second per API token."`
@@ -121,6 +125,12 @@ func (c *RunCmd) Validate() error {
 		if c.LeaseShards <= 0 {
 			errs = append(errs, fmt.Errorf("--lease-shards must be positive, got %d", c.LeaseShards))
 		}
+		if c.SharedRecommendations && c.RecommendSaveEvery <= 0 {
+			errs = append(errs, fmt.Errorf("--recommend-save-every must be positive, got %s", c.RecommendSaveEvery))
+		}
+		if c.SharedRecommendations && c.RecommendLogMax <= 0 {
+			errs = append(errs, fmt.Errorf("--recommend-log-max must be positive, got %d", c.RecommendLogMax))
+		}
 		if c.LeaseTTL < time.Second {
 			errs = append(errs, fmt.Errorf("--lease-ttl %s is under a second", c.LeaseTTL))
 		}
@@ -159,8 +169,9 @@ func (c *RunCmd) windowState() processors.WindowStateConfig {
 		Detect: detect.MonitorConfig{Detector: detect.Config{
 			Threshold: c.DetectThreshold, Critical: c.DetectCritical, Location: zone,
 		}},
-		DetectSizes:   c.DetectSizes,
-		SnapshotEvery: c.RecommendSnapshotEvery,
+		DetectSizes:    c.DetectSizes,
+		SnapshotEvery:  c.RecommendSnapshotEvery,
+		ModelSaveEvery: c.RecommendSaveEvery,
 	}
 }
 

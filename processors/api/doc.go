@@ -20,8 +20,11 @@
 // Recommendations: /recommendations?sku=SKU&limit=N (default 10, at most
 // the model's MaxLimit, 100) answers from Config.Recommendations, the
 // latest recommend.Snapshot of the tenant (pulse run: a recommend.Registry
-// the shards publish to), never from the live model, so a request never
-// waits for a shard. Counts are decayed from the snapshot's instant to the
+// the shards publish to; with --state redis a
+// processors.SharedRecommendations that reads the model the tenant's lease
+// holder saved, on whichever replica the request reaches), never from the
+// live model, so a request never waits for a shard. A source that cannot
+// be read (Redis down) is 503 unavailable. Counts are decayed from the snapshot's instant to the
 // request's (exact: decay scales every count alike), so an idle tenant's
 // answer ages as the model would; snapshot_at says which orders are in.
 // The body is recommend.Result, the same as `pulse recommend --json`'s
@@ -55,7 +58,7 @@
 // Errors are JSON {"error": {"code", "message", "parameter"}} with stable
 // codes: unauthorized (401), forbidden (403), tenant_not_found and
 // not_found (404), bad_parameter (400), rate_limited and too_many_streams
-// (429), internal (500). Lists page with limit (at most 1000) and an opaque
+// (429), internal (500), unavailable (503). Lists page with limit (at most 1000) and an opaque
 // next_cursor.
 //
 // Time: the Server reads Config.Now (default time.Now) for relative

@@ -9,11 +9,13 @@ import (
 )
 
 // Recommendations is where the API reads the bought-together model: the
-// latest snapshot of a tenant's model, or nil when there is none. The
-// pipeline's recommend.Registry implements it; reading must not wait for
-// the shards that own the models.
+// latest snapshot of a tenant's model, or nil when there is none, or why
+// it cannot be read. The pipeline's recommend.Registry implements it (one
+// replica), processors.SharedRecommendations in distributed mode (any
+// replica reads the model its tenant's lease holder saved); reading must
+// not wait for the shards that own the models.
 type Recommendations interface {
-	Snapshot(tenant string) *recommend.Snapshot
+	Lookup(tenant string) (*recommend.Snapshot, error)
 }
 
 // RecommendationsResponse is /recommendations' answer: the items bought
@@ -39,7 +41,12 @@ func (s *Server) recommendations(w http.ResponseWriter, r *http.Request, _ *prin
 		badParam(w, "sku", "give the SKU to recommend for: printable text of 1 to 256 bytes")
 		return
 	}
-	snap := s.cfg.Recommendations.Snapshot(tenant)
+	snap, err := s.cfg.Recommendations.Lookup(tenant)
+	if err != nil {
+		s.cfg.Log.Warn().Err(err).Str("tenant_id", tenant).Msg("api: recommendations")
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "recommendations cannot be read right now; retry shortly", "")
+		return
+	}
 	maxLimit := recommend.DefaultMaxLimit
 	if snap != nil {
 		maxLimit = snap.MaxLimit()
@@ -74,7 +81,11 @@ func (s *Server) recommendations(w http.ResponseWriter, r *http.Request, _ *prin
 
 // knownForRecommendations is a tenant with windows or with a model.
 func (s *Server) knownForRecommendations(tenant string) bool {
-	return s.history.Known(tenant) || s.cfg.Recommendations.Snapshot(tenant) != nil
+	if s.history.Known(tenant) {
+		return true
+	}
+	snap, err := s.cfg.Recommendations.Lookup(tenant)
+	return snap != nil || err != nil // an error is reported by the handler
 }
 
 func printable(s string) bool {

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"errors"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,5 +187,25 @@ func TestRecommendationsDecayToNow(t *testing.T) {
 	f.get(t, secretAll, "/v1/tenants/acme/recommendations?sku=A", &got)
 	if got.ColdStart != recommend.ColdTenant || !closeTo(got.Baskets, 3) || !got.At.Equal(fixedNow.Add(24*time.Hour)) {
 		t.Errorf("a half-life later: %+v, want a cold tenant with 3 baskets", got)
+	}
+}
+
+// failingRecommendations cannot read its models (Redis down).
+type failingRecommendations struct{}
+
+func (failingRecommendations) Lookup(string) (*recommend.Snapshot, error) {
+	return nil, errors.New("redis: connection refused")
+}
+
+// A source that cannot be read is 503 unavailable, for a tenant known
+// from its windows and for one the API cannot tell about; the cause is
+// logged, not shown.
+func TestRecommendationsUnavailable(t *testing.T) {
+	f := seeded(t, func(c *Config) { c.Recommendations = failingRecommendations{} })
+	for _, tenant := range []string{"acme", "nosuch"} {
+		code, e := f.errorOf(t, secretAll, "/v1/tenants/"+tenant+"/recommendations?sku=A")
+		if code != http.StatusServiceUnavailable || e.Error.Code != "unavailable" || strings.Contains(e.Error.Message, "redis") {
+			t.Errorf("%s: %d %+v, want 503 unavailable without the cause", tenant, code, e)
+		}
 	}
 }

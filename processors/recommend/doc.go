@@ -47,8 +47,9 @@
 //
 // Per tenant, items (n(a)) and pairs (n(a,b)) are each kept in a weighted
 // SpaceSaving heavy-hitter summary of fixed capacity (ItemCapacity, default
-// 5,000; PairCapacity, default 20,000). SKUs are keyed by a 64-bit seeded
-// hash (a collision among a million SKUs has probability about 3·10⁻⁸).
+// 5,000; PairCapacity, default 20,000). SKUs are keyed by a 64-bit hash
+// seeded per tenant (a collision among a million SKUs has probability
+// about 3·10⁻⁸).
 // With W the total weight ever added to a summary (decayed like the counts;
 // refunds do not lower it) and k its capacity:
 //
@@ -102,47 +103,65 @@
 // recommendation_pairs (sinks/bigquery/schema/recommendation_pairs.json);
 // pulse run writes them at each tenant's insight tick.
 //
-// # Several replicas (pulse run --state redis): a known limitation
+// # Moving a tenant between models
 //
-// The model lives in the memory of each shard of each replica; nothing of
-// it is in Redis. With R replicas on one subscription, a replica's model
-// learns only the completions and refunds Pub/Sub delivered to it (the
-// windows' shared dedup in Redis still keeps a redelivery from being
-// learned twice, on any replica). Precisely:
+// A tenant's state encodes exactly (Model.AppendTenant) and loads into
+// another model (Model.LoadTenant) that then gives identical answers and
+// evolves identically: the tenant's hash seed (SKUs and orders are keyed
+// by xxhash64 seeded per tenant, random at the tenant's start), the
+// reference epoch, N, both summaries entry by entry with their heap
+// positions (so equal counts are evicted in the same order), the
+// remembered baskets oldest first, the announced pairs and the current
+// period's insight. A model with the same half-life and capacities at
+// least the record's loads it (a smaller RefundMemory forgets the oldest
+// baskets); anything else is ErrBadState and changes nothing. About 1.6 MB
+// for a tenant that fills the default summaries and refund memory.
 //
-//   - Each basket is one message, so a pair is never split between
-//     replicas: a replica sees a sample of whole baskets, and confidence,
-//     support and lift are estimates from that sample, unbiased when the
-//     split is blind to content but noisier (about √R times the standard
-//     error for the same traffic).
-//   - Counts (N, n(a), n(a,b)) are each replica's share, about 1/R of the
-//     tenant's, so the cold-start thresholds (MinBaskets, MinItemCount,
-//     MinPairCount) are reached about R times later, and pairs with fewer
-//     than R·MinPairCount baskets may never be recommended.
-//   - /recommendations answers from the replica the request reaches: two
-//     requests may get different figures, or one a cold start.
-//   - Only the replica holding a tenant's closing lease announces its
-//     recommendation insight and writes its recommendation_pairs rows
-//     (processors.WindowState), so one insight per id reaches consumers,
-//     but it is drawn from that replica's share of the baskets.
-//   - A refund delivered to another replica than its completion is a
-//     forgotten order there: it is undone approximately, from its own
-//     lines (or ignored without lines), while the completing replica keeps
-//     the basket. Counts drift up on one replica and down on another.
-//   - A replica (any mode) starts empty after a restart: the model is not
-//     persisted and warm start does not rebuild it.
+// What Observe needs of an order travels as a basket payload
+// (Model.AppendBasket, Model.ObserveBasket): its type, time, order id and
+// distinct SKUs in line order (MaxBasket+1 of a completion, 100 of a
+// refund), a few dozen bytes; nothing for an order that teaches the model
+// nothing (other types, a completion without items), and no allocation
+// beyond the caller's buffer. Both decoders are fuzzed.
 //
-// A shared variant would keep, per tenant in Redis, forward-decayed
-// counters (weights 2^((t-ref)/HalfLife) against a per-tenant reference,
-// as here) for N, items and pairs, added by one Lua script per batch of
-// orders with the windows' dedup, and trimmed to ItemCapacity and
-// PairCapacity by a sorted set of counts (evicting the smallest, whose
-// count becomes the newcomer's error, as in SpaceSaving); each replica
-// would then build its Snapshots from Redis on the publish period instead
-// of from its own sketch, behind a small interface (Observe a batch,
-// Snapshot a tenant, Pairs of a tenant). It is not built: a basket of
-// MaxBasket SKUs is up to 190 pair updates, so its cost and the exact
-// refund semantics need measuring against real Redis first.
+// # Several replicas (pulse run --state redis)
+//
+// The replicas share one model per tenant (processors.SharedModels,
+// on by default): every order event's basket payload goes into the same
+// Redis script as the windows' dedup and is appended to the tenant's
+// basket log only if the event is not a duplicate, so each basket is
+// logged exactly once, and not at all when the apply fails. Only the
+// replica holding the tenant's closing lease keeps a model of the tenant:
+// it learns the log in log order (the order of the apply scripts, the same
+// for every reader), announces the tenant's recommendation insight and
+// writes its recommendation_pairs rows, and saves the model with the log
+// id it covers (fenced by the lease) every few seconds, trimming the log
+// before that id. A replica that takes the lease over loads the saved
+// model and learns the log after its id: its model is the previous
+// holder's, and the tenant's model is the one a single replica would have
+// built from all the tenant's orders in log order. Figures can differ
+// from a replica fed the same orders in another order only where this
+// package depends on order anyway: the last bits of sums, which baskets a
+// full summary evicts first, and which completions a refund finds still
+// remembered. /recommendations on any replica answers from the saved
+// model (processors.SharedRecommendations), so it is as old as the last
+// save plus a short cache (about 15 s by default).
+//
+// Known limits: a log holds at most a bounded number of baskets no holder
+// has read (100,000 by default; a holder that finds its place trimmed
+// counts a gap); pairs announced by a holder that lost its lease before
+// its next save may be announced again by the next holder; a period whose
+// holder died before announcing it is announced by the next holder only
+// if it takes over before its own tick of that period, else the pairs wait
+// for the next period; a tenant idle past the windows' dedup horizon is
+// loaded by a new holder only at its next order.
+//
+// With --no-shared-recommendations (or without Redis state) each replica
+// has its own model of the orders it received: counts are its share,
+// cold-start thresholds are reached later, refunds meet their completions
+// only when Pub/Sub gives both to one replica, and only the lease holder
+// announces, from its share. A replica (any mode) without Redis starts
+// empty after a restart; with shared models it starts from the saved ones.
 //
 // The package is pure: no I/O, no clock (time is an argument), and
 // deterministic output for the same input.

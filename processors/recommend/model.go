@@ -1,11 +1,13 @@
 package recommend
 
 import (
-	"hash/maphash"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/olympus-cloud/pulse/events"
 )
@@ -15,13 +17,14 @@ import (
 // shard's worker). Readers on other goroutines use a Snapshot.
 type Model struct {
 	cfg     Config
-	seed    maphash.Seed
 	tenants map[string]*tenant
 	stats   Stats
 	changed map[string]struct{} // tenants whose counts changed since TakeChanged
 
-	hashes []uint64 // scratch for one basket
+	digest xxhash.Digest // the tenants' seeded hash
+	hashes []uint64      // scratch for one basket
 	names  []string
+	order  events.Order // scratch of ObserveBasket
 }
 
 // Stats count what Observe did with each event, for logs and metrics.
@@ -37,9 +40,12 @@ type Stats struct {
 	Ignored        int64 // other event types
 }
 
-// tenant is one tenant's bounded state.
+// tenant is one tenant's bounded state. Its SKUs and orders are keyed by
+// a 64-bit hash seeded per tenant, so the state can move to another
+// replica's model with its seed (AppendTenant, LoadTenant).
 type tenant struct {
 	id      string
+	seed    uint64
 	clock   clock
 	baskets float64                  // N, in stored scale
 	items   *sketch[uint64, string]  // SKU hash → SKU
@@ -59,7 +65,7 @@ func New(cfg Config) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Model{cfg: cfg.withDefaults(), seed: maphash.MakeSeed(), tenants: make(map[string]*tenant),
+	return &Model{cfg: cfg.withDefaults(), tenants: make(map[string]*tenant),
 		changed: make(map[string]struct{})}, nil
 }
 
@@ -114,27 +120,37 @@ func (m *Model) Observe(o *events.Order) {
 func (m *Model) tenant(id string) *tenant {
 	t := m.tenants[id]
 	if t == nil {
-		id = strings.Clone(id)
-		t = &tenant{
-			id:     id,
-			clock:  newClock(m.cfg.HalfLife),
-			items:  newSketch[uint64, string](m.cfg.ItemCapacity, hashU64),
-			pairs:  newSketch[[2]uint64, bool](m.cfg.PairCapacity, hashPair),
-			recent: newRecent(m.cfg.RefundMemory),
-		}
-		m.tenants[id] = t
+		t = m.newTenant(strings.Clone(id), rand.Uint64())
+		m.tenants[t.id] = t
 	}
 	return t
 }
 
-func (m *Model) hash(s string) uint64 { return maphash.String(m.seed, s) }
+func (m *Model) newTenant(id string, seed uint64) *tenant {
+	return &tenant{
+		id:     id,
+		seed:   seed,
+		clock:  newClock(m.cfg.HalfLife),
+		items:  newSketch[uint64, string](m.cfg.ItemCapacity, hashU64),
+		pairs:  newSketch[[2]uint64, bool](m.cfg.PairCapacity, hashPair),
+		recent: newRecent(m.cfg.RefundMemory),
+	}
+}
+
+// hash is s's key in t: xxhash64 seeded with the tenant's seed (random at
+// the tenant's start, so nobody can choose SKUs that collide).
+func (m *Model) hash(t *tenant, s string) uint64 {
+	m.digest.ResetWithSeed(t.seed)
+	_, _ = m.digest.WriteString(s) // writing to a digest cannot fail
+	return m.digest.Sum64()
+}
 
 // basket collects the distinct SKUs of items, in line order, up to limit,
 // into m.hashes and m.names, and reports whether it cut any.
-func (m *Model) basket(items []events.Item, limit int) (cut bool) {
+func (m *Model) basket(t *tenant, items []events.Item, limit int) (cut bool) {
 	m.hashes, m.names = m.hashes[:0], m.names[:0]
 	for _, it := range items {
-		h := m.hash(it.SKU)
+		h := m.hash(t, it.SKU)
 		if slices.Contains(m.hashes, h) {
 			continue
 		}
@@ -160,12 +176,12 @@ func (m *Model) complete(o *events.Order) {
 		return
 	}
 	t := m.tenant(o.TenantID)
-	order := m.hash(o.OrderID)
+	order := m.hash(t, o.OrderID)
 	if _, ok := t.recent.get(order); ok {
 		m.stats.Duplicates++
 		return
 	}
-	if m.basket(o.Items, m.cfg.MaxBasket) {
+	if m.basket(t, o.Items, m.cfg.MaxBasket) {
 		m.stats.Truncated++
 	}
 	if f := t.clock.advance(o.OccurredAt); f != 1 {
@@ -196,9 +212,9 @@ func (m *Model) refund(o *events.Order) {
 		m.stats.RefundsIgnored++
 		return
 	}
-	order := m.hash(o.OrderID)
+	order := m.hash(t, o.OrderID)
 	// A refund names no more lines than its order had, but cap the work.
-	m.basket(o.Items, maxMaxBasket)
+	m.basket(t, o.Items, maxMaxBasket)
 	refunded := m.hashes
 	if s, ok := t.recent.get(order); ok {
 		m.undoRemembered(t, s, refunded)

@@ -116,7 +116,7 @@ func (m *Model) snapshot(tenant string, now time.Time, only string) *Snapshot {
 	}
 	var onlyHash uint64
 	if only != "" {
-		onlyHash = m.hash(only)
+		onlyHash = m.hash(t, only)
 		if e, ok := t.items.get(onlyHash); ok {
 			s.items[e.val] = stat(e)
 		}

@@ -35,6 +35,10 @@ func (r *Registry) Snapshot(tenant string) *Snapshot {
 	return r.byID[tenant]
 }
 
+// Lookup is Snapshot for readers that may fail elsewhere (the API's
+// Recommendations); a registry never fails.
+func (r *Registry) Lookup(tenant string) (*Snapshot, error) { return r.Snapshot(tenant), nil }
+
 // Len is the number of tenants with a snapshot.
 func (r *Registry) Len() int {
 	r.mu.RLock()

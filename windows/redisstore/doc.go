@@ -32,6 +32,11 @@
 //	P x:{t}           hash  dirty panes "g|s|F" -> late events not yet corrected
 //	P r:{t}           zset  emitted revision per window (member end|start|spec, score rev)
 //	P lease:{shard}   string  owner|token, PX lease TTL; P lease:seq the token counter
+//	P wl:{series}     zset  the window log of a series (AppendWindow), by window start
+//	P b:{t}           stream  basket log: field b = an event's attachment (windows.Update.Attach),
+//	                        non-duplicates only, in apply order; MAXLEN ~ Config.BasketMax
+//	P rm:{t}          hash  the saved recommendation model: id (the basket log id it covers),
+//	                        at (Unix ns), m (the encoded model)
 //
 // Times are 20 decimal digits of uint64(t) XOR 1<<63: fixed width, so
 // string order is time order for Lua and ZRANGEBYLEX, and no int64 passes
@@ -47,10 +52,22 @@
 // becomes the registers a MemStore sketch would hold; then GETRANGE/
 // SETRANGE of one register), ZADD the pane to the registry, and if the
 // pane ends at or before the frontier F: HINCRBY "CUR|L|F" and the dirty
-// mark. Per tenant at the end: maxT, last, floor/tl on first sight, shard
+// mark; and, for a non-duplicate with an attachment, XADD it to P b:{t}
+// (MAXLEN ~ BasketMax, default 100,000). Logging the attachment in the
+// script that dedups is what makes it exactly once: were it a second call
+// after the apply, a crash between the two would lose it for good, since
+// the redelivered event is then a duplicate. Per tenant at the end: maxT, last, floor/tl on first sight, shard
 // membership; PEXPIRE of every key touched. Customer counts are therefore
 // exactly the in-memory ones: exact to 256, then the same 2^11-register
 // sketch (2.3% relative standard error).
+//
+// save model (fenced like closing): HSET P rm:{t} id, at, m, then XTRIM
+// P b:{t} MINID id: the holder of the tenant's lease has learned the log
+// up to id, and a new holder loads the model and reads the log after id
+// (ReadBaskets reads from id inclusive, so it notices when MAXLEN trimmed
+// the entry it stands on: a gap). LoadModel returns the model only when
+// its (id, at) differs from the caller's, so a cached reader pays one
+// small round trip to learn nothing changed.
 //
 // begin, commit, forget (closing, fenced): each first checks that
 // P lease:{shard} still holds the caller's token, else fails with FENCED
@@ -88,7 +105,9 @@
 // Every key written by apply gets PEXPIRE Config.TTL (default 52h: the
 // default dedup horizon of 49h plus out-of-orderness, idle timeout and an
 // hour), refreshed by each write; it must cover the engine's DedupHorizon
-// + OutOfOrderness + AllowedLateness + IdleTimeout. Closing deletes panes
+// + OutOfOrderness + AllowedLateness + IdleTimeout. The basket log and the
+// saved model live Config.ModelTTL (default 90 days) after their last
+// write instead: a model outlives its tenant's windows. Closing deletes panes
 // and revision records past the correction horizon, and dedup hours past
 // the dedup horizon, as the in-memory engine evicts them. TTLs are wall
 // clock: Redis mode is for live traffic, not fast replays of old data.
@@ -112,7 +131,8 @@
 // Config.Observer, when set, sees every Store and Leases call: its
 // operation name (Ops: apply, apply_remote, read_window, evict, tenants,
 // meta, panes, revisions, begin, commit, forget, lease_tick,
-// lease_release), its duration and its error (windows.ErrFenced for a
+// lease_release, log_append, log_read, basket_read, model_save,
+// model_load), its duration and its error (windows.ErrFenced for a
 // fenced closing write). pulse run turns it into the
 // pulse_state_store_* metrics. The package itself imports no metrics
 // library.

@@ -27,11 +27,15 @@ const (
 	OpLeaseRelease = "lease_release" // Leases.Release at shutdown
 	OpLogAppend    = "log_append"    // AppendWindow: a scored window logged
 	OpLogRead      = "log_read"      // WindowsBetween: catching up on a series
+	OpBasketRead   = "basket_read"   // ReadBaskets: the lease holder reads its tenants' basket logs
+	OpModelSave    = "model_save"    // SaveModel: a recommendation model saved (fenced)
+	OpModelLoad    = "model_load"    // LoadModel: a recommendation model loaded
 )
 
 // Ops lists every operation name.
 var Ops = []string{OpApply, OpApplyRemote, OpReadWindow, OpEvict, OpTenants, OpMeta, OpPanes,
-	OpRevisions, OpBegin, OpCommit, OpForget, OpLeaseTick, OpLeaseRelease, OpLogAppend, OpLogRead}
+	OpRevisions, OpBegin, OpCommit, OpForget, OpLeaseTick, OpLeaseRelease, OpLogAppend, OpLogRead,
+	OpBasketRead, OpModelSave, OpModelLoad}
 
 // observe reports one call to the configured Observer; deferred with the
 // call's start time and its named error result.

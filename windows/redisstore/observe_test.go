@@ -123,6 +123,18 @@ func TestObserverSeesEveryOperation(t *testing.T) {
 		t.Fatalf("window log: %d records, %v", len(recs), err)
 	}
 
+	// The basket log and a saved model.
+	if err := s.ReadBaskets([]string{"solo"}, []string{""}, 10, make([]bool, 1), func(int, string, string) {}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := l.Owned(0)
+	if err := s.SaveModel(tok, 0, "solo", "1-0", 1, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.LoadModel("solo", "", 0); err != nil {
+		t.Fatal(err)
+	}
+
 	// A closing write with a stale token is fenced.
 	if err := s.Begin("stale", 0, "t-a", at.UnixNano(), at.UnixNano()); !errors.Is(err, windows.ErrFenced) {
 		t.Fatalf("begin with a stale token: %v", err)

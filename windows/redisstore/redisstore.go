@@ -20,6 +20,13 @@ const (
 	// out-of-orderness, idle timeout and an hour of margin.
 	DefaultTTL       = 52 * time.Hour
 	DefaultOpTimeout = 5 * time.Second
+	// DefaultBasketMax bounds a tenant's basket log: 100,000 payloads
+	// (about 10 MB of 5-SKU baskets) that no lease holder has read yet.
+	DefaultBasketMax = 100_000
+	// DefaultModelTTL is how long a tenant's shared recommendation model
+	// and basket log outlive their last write: 90 days, three default
+	// half-lives, when the counts have decayed to an eighth.
+	DefaultModelTTL = 90 * 24 * time.Hour
 )
 
 // Config configures a Store. The zero value talks to DefaultAddr.
@@ -43,6 +50,14 @@ type Config struct {
 	Client *redis.Client
 	// Observer, when set, sees every operation and its latency (metrics).
 	Observer Observer
+	// BasketMax bounds each tenant's basket log (the attachments of
+	// windows.Update, XADD MAXLEN ~): payloads past it that the tenant's
+	// lease holder has not read are lost to its model. Default
+	// DefaultBasketMax.
+	BasketMax int
+	// ModelTTL is how long a tenant's basket log and saved model live
+	// after their last write. Default DefaultModelTTL.
+	ModelTTL time.Duration
 }
 
 // Validate reports every problem at once.
@@ -53,6 +68,12 @@ func (c Config) Validate() error {
 	}
 	if c.OpTimeout < 0 {
 		errs = append(errs, fmt.Errorf("redis op timeout %s must not be negative", c.OpTimeout))
+	}
+	if c.BasketMax < 0 {
+		errs = append(errs, fmt.Errorf("basket log bound %d must not be negative", c.BasketMax))
+	}
+	if c.ModelTTL < 0 {
+		errs = append(errs, fmt.Errorf("model ttl %s must not be negative", c.ModelTTL))
 	}
 	if c.URL != "" && c.Client == nil {
 		if _, err := redis.ParseURL(c.URL); err != nil {
@@ -75,6 +96,12 @@ func (c Config) withDefaults() Config {
 	if c.OpTimeout == 0 {
 		c.OpTimeout = DefaultOpTimeout
 	}
+	if c.BasketMax == 0 {
+		c.BasketMax = DefaultBasketMax
+	}
+	if c.ModelTTL == 0 {
+		c.ModelTTL = DefaultModelTTL
+	}
 	return c
 }
 
@@ -82,10 +109,12 @@ func (c Config) withDefaults() Config {
 // engine) and a windows.Remote (everything, for distributed mode). Safe
 // for concurrent use; every method is one round trip or one pipeline.
 type Store struct {
-	cfg   Config
-	c     *redis.Client
-	own   bool
-	ttlMs string
+	cfg        Config
+	c          *redis.Client
+	own        bool
+	ttlMs      string
+	basketMax  string
+	modelTTLMs string
 }
 
 var (
@@ -99,7 +128,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("redis store config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	s := &Store{cfg: cfg, c: cfg.Client, ttlMs: fmt.Sprint(cfg.TTL.Milliseconds())}
+	s := &Store{cfg: cfg, c: cfg.Client, ttlMs: fmt.Sprint(cfg.TTL.Milliseconds()),
+		basketMax: fmt.Sprint(cfg.BasketMax), modelTTLMs: fmt.Sprint(cfg.ModelTTL.Milliseconds())}
 	if s.c == nil {
 		opt := &redis.Options{Addr: cfg.Addr}
 		if cfg.URL != "" {

@@ -39,16 +39,17 @@ end
 `
 
 // applyScript applies one batch. ARGV: prefix, mode ("s" store, "r"
-// remote), ttl ms, then per update: tenant, event key (8 bytes), dedup
-// hour, currency, 7 deltas, customer member ("" or 8-byte hash + 2-byte
-// register + 1-byte rank); remote only: now, at, shard, floor; then the
+// remote), ttl ms, basket log length bound, basket log ttl ms, then per
+// update: tenant, event key (8 bytes), dedup hour, currency, 7 deltas,
+// customer member ("" or 8-byte hash + 2-byte register + 1-byte rank),
+// attachment ("" for none); remote only: now, at, shard, floor; then the
 // grid count and per grid: grid, pane start; remote only: pane end, last
 // window end. Returns per update: dup (0/1), late grids, dropped grids.
 var applyScript = redis.NewScript(`
-local P, remote, ttl = ARGV[1], ARGV[2] == 'r', ARGV[3]
+local P, remote, ttl, bmax, bttl = ARGV[1], ARGV[2] == 'r', ARGV[3], ARGV[4], ARGV[5]
 local FIELDS = {'o', 'co', 'ca', 'ro', 'cr', 'ra', 'is'}
-local out, touched, tens, sketch, hours, reg = {}, {}, {}, {}, {}, {}
-local i, n = 4, #ARGV
+local out, touched, tens, sketch, hours, reg, logs = {}, {}, {}, {}, {}, {}, {}
+local i, n = 6, #ARGV
 
 local function customer(base, cur, m)
   local ck, hk = P .. 'c:' .. base .. ':' .. cur, P .. 'h:' .. base .. ':' .. cur
@@ -86,8 +87,8 @@ end
 
 while i <= n do
   local t, key, hour, cur = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local di, cust = i + 4, ARGV[i + 11]
-  i = i + 12
+  local di, cust, att = i + 4, ARGV[i + 11], ARGV[i + 12]
+  i = i + 13
   local tm, at
   if remote then
     tm = tens[t]
@@ -116,6 +117,11 @@ while i <= n do
   else
     out[#out + 1] = 0
     touched[dk] = true
+    if att ~= '' then
+      local bk = P .. 'b:' .. t
+      redis.call('XADD', bk, 'MAXLEN', '~', bmax, '*', 'b', att)
+      logs[bk] = true
+    end
     local hk = t .. ':' .. hour
     if not hours[hk] then
       hours[hk] = true
@@ -174,6 +180,7 @@ if remote then
   end
 end
 for k in pairs(touched) do redis.call('PEXPIRE', k, ttl) end
+for k in pairs(logs) do redis.call('PEXPIRE', k, bttl) end
 return out
 `)
 

@@ -51,8 +51,8 @@ func (s *Store) ApplyRemote(batch []windows.RemoteUpdate, out []windows.RemoteRe
 }
 
 func (s *Store) argsHead(mode string, n int) []any {
-	args := make([]any, 0, 3+n*26)
-	return append(args, s.cfg.Prefix, mode, s.ttlMs)
+	args := make([]any, 0, 5+n*27)
+	return append(args, s.cfg.Prefix, mode, s.ttlMs, s.basketMax, s.modelTTLMs)
 }
 
 var fields = [7]func(d *windows.Delta) int64{
@@ -79,7 +79,7 @@ func appendUpdate(args []any, u *windows.Update, r *windows.RemoteUpdate) []any 
 		idx, rank := windows.HLLRegister(u.Delta.Customer)
 		cust = customerMember(u.Delta.Customer, idx, rank)
 	}
-	args = append(args, cust)
+	args = append(args, cust, u.Attach)
 	if r != nil {
 		args = append(args, enc(r.Now), enc(u.At), strconv.Itoa(r.Shard), enc(r.Floor))
 	}
