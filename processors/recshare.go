@@ -15,7 +15,8 @@ import (
 // all its orders:
 //
 //   - Every valid order event carries its basket payload
-//     (recommend.Model.AppendBasket through windows.Config.Attach); the
+//     (recommend.Model.AppendBasket, through
+//     windows.Engine.ApplyBatchAttached); the
 //     Remote's apply logs it to the tenant's basket log in the same
 //     atomic step as the dedup, once per event, in one order every reader
 //     sees.

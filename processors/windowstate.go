@@ -109,6 +109,10 @@ type WindowState struct {
 	// orders of the current batch for the customer store, and their
 	// indexes in it
 	custBatch []*events.Order
+	// baskets of the batch for the shared models' log (share only): one
+	// payload per order, slices of basketBuf
+	baskets   [][]byte
+	basketBuf []byte
 	custIdx   []int
 	logged    map[logKey]int64 // window log: latest start scored per series
 	logBuf    []byte
@@ -135,8 +139,6 @@ func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Sta
 	}
 	var share *recShare
 	if cfg.Models != nil {
-		// Every event carries its basket to the Remote's log.
-		cfg.Windows.Attach = rec.AppendBasket
 		share = newRecShare(cfg.Models)
 	}
 	e, err := windows.NewEngine(cfg.Windows)
@@ -182,7 +184,7 @@ func (s *WindowState) Apply(o *events.Order, now time.Time) error {
 // makes the retry safe).
 func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []error) {
 	s.res = slices.Grow(s.res[:0], len(orders))[:len(orders)]
-	if err := s.engine.ApplyBatch(orders, now, s.res); err != nil {
+	if err := s.engine.ApplyBatchAttached(orders, s.basketsOf(orders), now, s.res); err != nil {
 		for i := range errs {
 			errs[i] = err
 		}
@@ -210,6 +212,31 @@ func (s *WindowState) ApplyBatch(orders []*events.Order, now time.Time, errs []e
 			s.log.Warn().Str("tenant_id", o.TenantID).Err(err).Msg("close windows")
 		}
 	}
+}
+
+// basketsOf returns, with shared models, each order's basket payload for
+// the Remote's log (every event carries its basket there; nil for an
+// order that teaches a model nothing), else nil.
+func (s *WindowState) basketsOf(orders []*events.Order) [][]byte {
+	if s.share == nil {
+		return nil
+	}
+	if cap(s.basketBuf) > 1<<20 {
+		s.basketBuf = nil // a batch of huge baskets does not pin its buffer
+	}
+	s.baskets, s.basketBuf = s.baskets[:0], s.basketBuf[:0]
+	for _, o := range orders {
+		n := len(s.basketBuf)
+		// A growth leaves earlier payloads on the old array, which stays
+		// valid: nothing writes behind them.
+		s.basketBuf = s.rec.AppendBasket(s.basketBuf, o)
+		var b []byte
+		if len(s.basketBuf) > n {
+			b = s.basketBuf[n:len(s.basketBuf):len(s.basketBuf)]
+		}
+		s.baskets = append(s.baskets, b)
+	}
+	return s.baskets
 }
 
 // ApplyOrder applies one order to the windows and, unless it is a

@@ -3,6 +3,9 @@
 # summarised with benchstat. Results go to $OUT (default $TMPDIR/pulse-bench/<date>).
 # See BENCHMARKS.md for what each figure means and its target.
 #   COUNT=6 (default) | OUT=dir | PROFILE=1 also writes CPU profiles
+#   ONLY="core memory" runs just those groups (names as printed after ==)
+# A group that fails is reported and the others still run; the exit status
+# is then 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -10,13 +13,18 @@ COUNT=${COUNT:-6}
 OUT=${OUT:-${TMPDIR:-/tmp}/pulse-bench/$(date -u +%Y%m%dT%H%M%SZ)}
 BENCHSTAT="$GO run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p "$OUT"
+FAILED=()
 
 run() { # name pkg regex benchtime [count]
 	local name=$1 pkg=$2 re=$3 bt=$4 count=${5:-$COUNT}
+	if [[ -n ${ONLY:-} && " $ONLY " != *" $name "* ]]; then return; fi
 	echo "== $name ($pkg -bench '$re' -benchtime=$bt -count=$count)" >&2
 	local prof=()
 	if [[ ${PROFILE:-0} == 1 ]]; then prof=(-cpuprofile "$OUT/$name.cpu.prof" -o "$OUT/$name.test"); fi
-	$GO test "$pkg" -run '^$' -bench "$re" -benchmem -benchtime="$bt" -count="$count" -timeout 30m "${prof[@]}" >"$OUT/$name.txt"
+	if ! $GO test "$pkg" -run '^$' -bench "$re" -benchmem -benchtime="$bt" -count="$count" -timeout 30m "${prof[@]}" >"$OUT/$name.txt"; then
+		echo "!! $name FAILED: see $OUT/$name.txt" >&2
+		FAILED+=("$name")
+	fi
 }
 
 # 1. Core path: bare decode, decode + windows engine, decode + WindowState.
@@ -62,4 +70,9 @@ if [[ ${PROFILE:-0} == 1 ]]; then
 		echo "### pprof top: $n"
 		$GO tool pprof -top -nodecount=20 -ignore 'eventgen|benchTraffic|ingestTraffic' "$OUT/$n.test" "$p" 2>/dev/null | sed -n '5,28p'
 	done
+fi
+if ((${#FAILED[@]})); then
+	echo
+	echo "FAILED groups: ${FAILED[*]} (their other results are above; see $OUT)" >&2
+	exit 1
 fi

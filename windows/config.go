@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/olympus-cloud/pulse/events"
 )
 
 // Defaults. See doc.go for why each was chosen.
@@ -135,14 +133,6 @@ type Config struct {
 	// Remote instead (Store must then be nil); see doc.go. Caps on tenants,
 	// windows and dedup ids are the Remote's business there.
 	Distributed *Distributed
-	// Attach, in distributed mode, is asked for each valid event's payload
-	// (Update.Attach): it appends it to dst and returns dst, or returns dst
-	// unchanged for none. The Remote logs the payloads of the events that
-	// are not duplicates, atomically with the dedup (processors use it to
-	// share the bought-together model's input). It runs on the engine's
-	// goroutine; dst is the engine's buffer, reused batch after batch.
-	// Ignored without Distributed.
-	Attach func(dst []byte, o *events.Order) []byte
 	// WatermarkLag, when set, is called by Advance with processing time
 	// minus the watermark of every tenant that sent an event within
 	// IdleTimeout (see lag.go). It runs on the engine's goroutine and must

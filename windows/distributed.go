@@ -33,10 +33,6 @@ type distState struct {
 	// publishes nothing it will redo.
 	held []Closed
 	hold func(Closed)
-	// attach holds the batch's payloads (Config.Attach); each update's
-	// Attach is a slice of it. A growth leaves earlier slices on the old
-	// array, which stays valid: nothing writes behind them.
-	attach []byte
 }
 
 type distWin struct {
@@ -63,14 +59,11 @@ func newDistState(cfg Distributed, c *Config) *distState {
 // applyRemote is ApplyBatch in distributed mode: the whole batch is one
 // Remote call; lateness and the too-late bound are decided by the Remote
 // against the shared frontier, not by this engine.
-func (e *Engine) applyRemote(batch []*events.Order, now time.Time, out []ApplyResult) error {
+func (e *Engine) applyRemote(batch []*events.Order, attach [][]byte, now time.Time, out []ApplyResult) error {
 	d := e.dist
 	nowNs := now.UnixNano()
 	floor := nowNs - e.ooo - e.lateness - max(e.horizon, 0)
-	if cap(d.attach) > 1<<20 {
-		d.attach = nil // a batch of huge baskets does not pin its buffer
-	}
-	d.batch, d.plans, d.attach = d.batch[:0], d.plans[:0], d.attach[:0]
+	d.batch, d.plans = d.batch[:0], d.plans[:0]
 	for i, o := range batch {
 		out[i] = ApplyResult{}
 		if o.Type < events.OrderCreated || o.Type > events.OrderRefunded {
@@ -90,11 +83,8 @@ func (e *Engine) applyRemote(batch []*events.Order, now time.Time, out []ApplyRe
 			u.PaneStart[g], u.PaneEnd[g], u.LastEnd[g] = start, end, e.lastEnd(nil, g, start, end)
 		}
 		setDelta(&u.Delta, o)
-		if e.cfg.Attach != nil {
-			n := len(d.attach)
-			if d.attach = e.cfg.Attach(d.attach, o); len(d.attach) > n {
-				u.Attach = d.attach[n:len(d.attach):len(d.attach)]
-			}
+		if attach != nil {
+			u.Attach = attach[i]
 		}
 		d.plans = append(d.plans, i)
 	}

@@ -204,7 +204,7 @@
 // where redelivered events reached those windows in between (they are late
 // by then), a correction follows. The output is the in-memory
 // engine's on the same events (tested with three replicas against one
-// engine). Config.Attach lets the caller give an event a payload that the
+// engine). ApplyBatchAttached lets the caller give an event a payload that the
 // Remote appends to the tenant's attachment log in the same atomic step,
 // only when the event is not a duplicate (processors share their
 // recommendation models' input this way). Differences: ApplyResult.Late and Dropped count

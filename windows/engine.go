@@ -163,11 +163,26 @@ func (e *Engine) Apply(o *events.Order, now time.Time) (ApplyResult, error) {
 // error is a store failure, after which no event of the batch may be taken
 // as applied (retrying the batch is safe: dedup).
 func (e *Engine) ApplyBatch(batch []*events.Order, now time.Time, out []ApplyResult) error {
+	return e.ApplyBatchAttached(batch, nil, now, out)
+}
+
+// ApplyBatchAttached is ApplyBatch with a payload per event: in
+// distributed mode attach[i] (nil or empty for none) becomes batch[i]'s
+// Update.Attach, which the Remote logs only when the event is not a
+// duplicate, atomically with the dedup (processors use it to share the
+// bought-together model's input). attach is nil or as long as batch; the
+// memory store ignores it. The payloads are computed by the caller, not
+// by a hook taking the order: an order handed to a function value would
+// escape to the heap, an allocation per event on every path.
+func (e *Engine) ApplyBatchAttached(batch []*events.Order, attach [][]byte, now time.Time, out []ApplyResult) error {
 	if len(out) < len(batch) {
 		return fmt.Errorf("apply batch: %d results for %d events", len(out), len(batch))
 	}
+	if attach != nil && len(attach) != len(batch) {
+		return fmt.Errorf("apply batch: %d payloads for %d events", len(attach), len(batch))
+	}
 	if e.dist != nil {
-		return e.applyRemote(batch, now, out)
+		return e.applyRemote(batch, attach, now, out)
 	}
 	nowNs := now.UnixNano()
 	e.batch, e.plans = e.batch[:0], e.plans[:0]

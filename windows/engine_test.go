@@ -2,6 +2,7 @@ package windows
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -317,4 +318,32 @@ func TestInvalidEventType(t *testing.T) {
 
 func itoa(i int) string {
 	return strings.TrimSpace(strings.Replace(time.Duration(i).String(), "ns", "", 1))
+}
+
+// TestApplyKeepsTheOrderOnTheCallersStack guards the hot path's
+// allocations: Apply must not retain its order (directly, or by handing it
+// to a function value), or every caller's order moves to the heap, one
+// allocation per event.
+func TestApplyKeepsTheOrderOnTheCallersStack(t *testing.T) {
+	e := mustEngine(t, Config{})
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	ids := make([]string, 2000)
+	for i := range ids {
+		ids[i] = fmt.Sprint("e", i)
+	}
+	i := 0
+	apply := func() {
+		o := events.Order{EventID: ids[i%len(ids)], Type: events.OrderCreated, TenantID: "t", OrderID: "o",
+			CustomerID: "c", Currency: "USD", Amount: 100, OccurredAt: at.Add(time.Duration(i) * time.Millisecond)}
+		i++
+		if _, err := e.Apply(&o, o.OccurredAt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 500 { // panes, dedup sets and scratch buffers in place
+		apply()
+	}
+	if n := testing.AllocsPerRun(1000, apply); n >= 1 {
+		t.Fatalf("%.2f allocations per Apply, want none (is the order escaping?)", n)
+	}
 }

@@ -44,7 +44,7 @@ type Update struct {
 	// window is still deduplicated, so it is counted once).
 	Grids     uint8
 	PaneStart [MaxGrids]int64
-	// Attach is an opaque payload of the event (Config.Attach; nil for most
+	// Attach is an opaque payload of the event (Engine.ApplyBatchAttached; nil for most
 	// events). A Remote appends it, only if the event is not a duplicate,
 	// to the tenant's attachment log in the same atomic step as the
 	// dedup, so a payload is logged once or, if the apply fails, not at

@@ -143,17 +143,22 @@ func TestBasketLogFollowsTheApply(t *testing.T) {
 	}
 }
 
-// The engine attaches Config.Attach's payload to each valid event, and
+// The engine attaches each valid event's payload (ApplyBatchAttached), and
 // only the non-duplicates reach the log.
 func TestEngineAttaches(t *testing.T) {
 	s := openStore(t, Config{})
 	cfg := distConfig()
 	cfg.Distributed = &windows.Distributed{Remote: s, Leases: staticLeases{}, Shards: testShards}
-	cfg.Attach = func(dst []byte, o *events.Order) []byte {
-		if len(o.Items) == 0 {
-			return dst
+	attach := func(b []*events.Order) [][]byte {
+		var p [][]byte
+		for _, o := range b {
+			var x []byte
+			if len(o.Items) > 0 {
+				x = []byte(o.EventID)
+			}
+			p = append(p, x)
 		}
-		return append(dst, o.EventID...)
+		return p
 	}
 	e, err := windows.NewEngine(cfg)
 	if err != nil {
@@ -169,7 +174,7 @@ func TestEngineAttaches(t *testing.T) {
 	}
 	res := make([]windows.ApplyResult, 8)
 	for _, b := range [][]*events.Order{{mk("e1", 1), mk("e2", 0), mk("e3", 2)}, {mk("e3", 2), mk("e4", 1)}} {
-		if err := e.ApplyBatch(b, at, res); err != nil {
+		if err := e.ApplyBatchAttached(b, attach(b), at, res); err != nil {
 			t.Fatal(err)
 		}
 	}
