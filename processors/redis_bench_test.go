@@ -28,13 +28,19 @@ func (noLeases) Owned(int) (string, bool) { return "", false }
 // distributed mode on the real Redis. maxbatch=1 is one round trip per
 // event (before cross-message batching); maxbatch=256 lets each shard
 // apply what queued while its previous batch was in flight.
+//
+// models=true shares the recommendation models as `pulse run --state
+// redis` does: every completion and refund also appends its basket to the
+// tenant's log inside the apply script (no lease is held, so nothing is
+// read back).
 func BenchmarkShardsRedis(b *testing.B) {
 	for _, mb := range []int{1, 256} {
-		b.Run("maxbatch="+strconv.Itoa(mb), func(b *testing.B) { benchShardsRedis(b, mb) })
+		b.Run("maxbatch="+strconv.Itoa(mb), func(b *testing.B) { benchShardsRedis(b, mb, false) })
 	}
+	b.Run("maxbatch=256/models=true", func(b *testing.B) { benchShardsRedis(b, 256, true) })
 }
 
-func benchShardsRedis(b *testing.B, maxBatch int) {
+func benchShardsRedis(b *testing.B, maxBatch int, models bool) {
 	ctx := context.Background()
 	rs := openRedis(b) // keys dropped when the benchmark ends
 	msgs := ingestTraffic(b, b.N)
@@ -48,8 +54,12 @@ func benchShardsRedis(b *testing.B, maxBatch int) {
 	out := NewOutputs(OutputsConfig{}, nopInsights{}, nil, zerolog.Nop())
 	now := eventgen.DefaultStart.Add(365 * 24 * time.Hour)
 	shards := NewShards(ShardsConfig{MaxBatch: maxBatch, TickInterval: time.Hour, Now: func() time.Time { return now }}, func(i int) ShardState {
-		ws, err := NewWindowState(WindowStateConfig{Windows: windows.Config{Distributed: &windows.Distributed{
-			Remote: rs, Leases: noLeases{}, Shards: 64, Member: i, Members: 8}}}, out.Emit, stats, zerolog.Nop())
+		cfg := WindowStateConfig{Windows: windows.Config{Distributed: &windows.Distributed{
+			Remote: rs, Leases: noLeases{}, Shards: 64, Member: i, Members: 8}}}
+		if models {
+			cfg.Models = rs
+		}
+		ws, err := NewWindowState(cfg, out.Emit, stats, zerolog.Nop())
 		if err != nil {
 			b.Fatal(err)
 		}
