@@ -43,46 +43,19 @@ func BenchmarkShardsRedis(b *testing.B) {
 func benchShardsRedis(b *testing.B, maxBatch int, models bool) {
 	ctx := context.Background()
 	rs := openRedis(b) // keys dropped when the benchmark ends
-	msgs := ingestTraffic(b, b.N)
-	orders := make([]*events.Order, 0, len(msgs))
-	for _, m := range msgs {
-		if m.Order != nil {
-			orders = append(orders, m.Order)
-		}
-	}
+	orders := benchOrders(b)
 	stats := NewStats()
 	out := NewOutputs(OutputsConfig{}, nopInsights{}, nil, zerolog.Nop())
 	now := eventgen.DefaultStart.Add(365 * 24 * time.Hour)
-	shards := NewShards(ShardsConfig{MaxBatch: maxBatch, TickInterval: time.Hour, Now: func() time.Time { return now }}, func(i int) ShardState {
+	shards := benchShards(b, maxBatch, now, out, stats, func(i int) WindowStateConfig {
 		cfg := WindowStateConfig{Windows: windows.Config{Distributed: &windows.Distributed{
 			Remote: rs, Leases: noLeases{}, Shards: 64, Member: i, Members: 8}}}
 		if models {
 			cfg.Models = rs
 		}
-		ws, err := NewWindowState(cfg, out.Emit, stats, zerolog.Nop())
-		if err != nil {
-			b.Fatal(err)
-		}
-		return ws
-	}, stats)
-	b.ReportAllocs()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	const callers = 64
-	for c := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; i < len(orders); i += callers {
-				if err := shards.Apply(ctx, orders[i]); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
+		return cfg
+	})
+	applyConcurrently(b, ctx, shards, orders)
 	_ = shards.Close(ctx)
 	_ = out.Close(ctx)
 }
@@ -124,13 +97,7 @@ func benchShardsRedisClosing(b *testing.B, publish time.Duration, wait bool) {
 	if err := leases.Tick(ctx); err != nil {
 		b.Fatal(err)
 	}
-	msgs := ingestTraffic(b, b.N)
-	orders := make([]*events.Order, 0, len(msgs))
-	for _, m := range msgs {
-		if m.Order != nil {
-			orders = append(orders, m.Order)
-		}
-	}
+	orders := benchOrders(b)
 	stats := NewStats()
 	out := NewOutputs(OutputsConfig{}, slowInsights{publish}, nil, zerolog.Nop())
 	var syncFn func(string) error
@@ -142,14 +109,31 @@ func benchShardsRedisClosing(b *testing.B, publish time.Duration, wait bool) {
 	// Processing time just after the traffic: no idle closes, only
 	// watermark closes as event time moves.
 	now := eventgen.DefaultStart.Add(2 * time.Hour)
-	shards := NewShards(ShardsConfig{MaxBatch: 256, TickInterval: time.Hour, Now: func() time.Time { return now }}, func(i int) ShardState {
-		ws, err := NewWindowState(WindowStateConfig{Windows: windows.Config{Distributed: &windows.Distributed{
-			Remote: rs, Leases: leases, Shards: leaseShards, Member: i, Members: 8, Sync: syncFn}}}, out.Emit, stats, zerolog.Nop())
-		if err != nil {
-			b.Fatal(err)
+	shards := benchShards(b, 256, now, out, stats, func(i int) WindowStateConfig {
+		return WindowStateConfig{Windows: windows.Config{Distributed: &windows.Distributed{
+			Remote: rs, Leases: leases, Shards: leaseShards, Member: i, Members: 8, Sync: syncFn}}}
+	})
+	applyConcurrently(b, ctx, shards, orders)
+	_ = shards.Close(ctx)
+	_ = out.Close(ctx)
+	b.ReportMetric(float64(published.Load())/float64(b.N), "insights/op")
+}
+
+// benchOrders is b.N generated messages' valid orders.
+func benchOrders(b *testing.B) []*events.Order {
+	msgs := ingestTraffic(b, b.N)
+	orders := make([]*events.Order, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Order != nil {
+			orders = append(orders, m.Order)
 		}
-		return ws
-	}, stats)
+	}
+	return orders
+}
+
+// applyConcurrently times 64 callers (the router's in-flight messages)
+// handing orders to shards.
+func applyConcurrently(b *testing.B, ctx context.Context, shards *Shards, orders []*events.Order) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var wg sync.WaitGroup
@@ -168,7 +152,16 @@ func benchShardsRedisClosing(b *testing.B, publish time.Duration, wait bool) {
 	}
 	wg.Wait()
 	b.StopTimer()
-	_ = shards.Close(ctx)
-	_ = out.Close(ctx)
-	b.ReportMetric(float64(published.Load())/float64(b.N), "insights/op")
+}
+
+// benchShards is 8 shards of WindowState, configured by cfg(shard), on a
+// fixed processing clock, ticking hourly (never, in a benchmark).
+func benchShards(b *testing.B, maxBatch int, now time.Time, out *Outputs, stats *Stats, cfg func(int) WindowStateConfig) *Shards {
+	return NewShards(ShardsConfig{MaxBatch: maxBatch, TickInterval: time.Hour, Now: func() time.Time { return now }}, func(i int) ShardState {
+		ws, err := NewWindowState(cfg(i), out.Emit, stats, zerolog.Nop())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ws
+	}, stats)
 }
