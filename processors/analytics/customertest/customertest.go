@@ -111,6 +111,13 @@ func lifecycle(t *testing.T, open Open) {
 	if len(rs) != 1 || rs[0].Change.Orders != 2 || rs[0].Change.Spent != 110000 || !rs[0].Change.LastOrder.Equal(at) {
 		t.Fatalf("change %+v", rs)
 	}
+	in := rs[0].Insight
+	if in.Kind != analytics.KindSegmentChanged || in.Observed != 110000 || in.History != 2 || in.SchemaVersion != events.InsightSchemaVersion || !in.GeneratedAt.Equal(at) {
+		t.Errorf("insight %+v", in)
+	}
+	if want := "Customer c1 moved from New_Customer to VIP_Active: last order 0 days ago, $1,100 spent over 2 orders."; in.Message != want {
+		t.Errorf("message %q\nwant    %q", in.Message, want)
+	}
 	// The redelivered first order is not counted again.
 	step(t, observe(t, e, Order(events.OrderCompleted, "e1", "c1", 40000, T0), at))
 	// A $100.01 refund leaves exactly $999.99: High_Value. Its redelivery is
@@ -189,6 +196,11 @@ func dailySummary(t *testing.T, open Open) {
 	}
 	if counts == nil || counts.VIPAverageSpend != 135025 || counts.Total != 5 || counts.Day.Start != time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) {
 		t.Errorf("counts %+v", counts)
+	}
+	for _, r := range rs {
+		if r.Insight.Metric == "at_risk" && r.Insight.Severity != events.SeverityWarning {
+			t.Errorf("at-risk warning has severity %s", r.Insight.Severity)
+		}
 	}
 	// The first sweep saw the old customers move to At_Risk.
 	step(t, rs, "gone1:Regular>At_Risk", "gone2:New_Customer>At_Risk")
