@@ -2,11 +2,8 @@ package processors
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -17,37 +14,20 @@ import (
 	"github.com/olympus-cloud/pulse/events/eventgen"
 	"github.com/olympus-cloud/pulse/windows"
 	"github.com/olympus-cloud/pulse/windows/redisstore"
+	"github.com/olympus-cloud/pulse/windows/redisstore/redistest"
 )
 
 // openRedis connects the test's Redis under a fresh key prefix, or skips
 // (fails under PULSE_REQUIRE_SERVICES=1) when it is unreachable.
 func openRedis(t testing.TB) *redisstore.Store {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "pulsetest:" + hex.EncodeToString(b[:]) + ":"
-	rs, err := redisstore.New(context.Background(), redisstore.Config{Addr: os.Getenv("PULSE_REDIS_ADDR"), Prefix: prefix, TTL: time.Hour})
+	redistest.Require(t)
+	prefix := redistest.Prefix(t)
+	rs, err := redisstore.New(context.Background(), redisstore.Config{Addr: redistest.Addr(), Prefix: prefix, TTL: time.Hour})
 	if err != nil {
-		if os.Getenv("PULSE_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("redis unreachable and PULSE_REQUIRE_SERVICES=1: %v", err)
-		}
-		t.Skipf("redis unreachable (start it, or set PULSE_REDIS_ADDR): %v", err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		c := rs.Client()
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		for len(keys) > 0 {
-			n := min(len(keys), 500)
-			_ = c.Unlink(ctx, keys[:n]...).Err()
-			keys = keys[n:]
-		}
-		_ = rs.Close()
-	})
+	t.Cleanup(func() { _ = rs.Close() })
 	return rs
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/olympus-cloud/pulse/events"
 	"github.com/olympus-cloud/pulse/windows"
+	"github.com/olympus-cloud/pulse/windows/redisstore/redistest"
 )
 
 // logged reads a tenant's basket log around any proxy: the payloads in
@@ -87,11 +88,11 @@ func TestBasketLoggedOncePerEvent(t *testing.T) {
 // With the log written by a second call after the apply instead, a crash
 // between the two would lose the basket for good.
 func TestBasketLogFollowsTheApply(t *testing.T) {
-	requireRedis(t)
+	redistest.Require(t)
 	px := newProxy(t)
 	c := px.client()
 	defer c.Close()
-	prefix := newPrefix(t)
+	prefix := redistest.Prefix(t)
 	s := openStore(t, Config{Client: c, Prefix: prefix, OpTimeout: time.Second})
 	direct := openStore(t, Config{Prefix: prefix})
 	res := make([]windows.RemoteResult, 8)

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/olympus-cloud/pulse/windows"
+	"github.com/olympus-cloud/pulse/windows/redisstore/redistest"
 	"github.com/olympus-cloud/pulse/windows/storetest"
 )
 
 func TestContract(t *testing.T) {
-	requireRedis(t)
+	redistest.Require(t)
 	storetest.Run(t, func(t *testing.T) windows.Store { return openStore(t, Config{}) })
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/olympus-cloud/pulse/windows"
+	"github.com/olympus-cloud/pulse/windows/redisstore/redistest"
 )
 
 // proxy is a TCP proxy to Redis that the test can stop, start, or make
@@ -50,7 +51,7 @@ func (p *proxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
-			up, err := net.Dial("tcp", redisAddr())
+			up, err := net.Dial("tcp", redistest.Addr())
 			if err != nil {
 				c.Close()
 				continue
@@ -127,11 +128,11 @@ func (p *proxy) client() *redis.Client {
 // batch counts every event exactly once, whether or not the failed
 // attempt ran on the server.
 func TestRedisUnavailable(t *testing.T) {
-	requireRedis(t)
+	redistest.Require(t)
 	px := newProxy(t)
 	c := px.client()
 	defer c.Close()
-	prefix := newPrefix(t)
+	prefix := redistest.Prefix(t)
 	s := openStore(t, Config{Client: c, Prefix: prefix, OpTimeout: time.Second})
 	direct := openStore(t, Config{Prefix: prefix}) // reads the truth around the proxy
 

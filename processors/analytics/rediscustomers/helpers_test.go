@@ -1,72 +1,19 @@
 package rediscustomers
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/olympus-cloud/pulse/windows/redisstore/redistest"
 )
-
-func redisAddr() string {
-	if a := os.Getenv("PULSE_REDIS_ADDR"); a != "" {
-		return a
-	}
-	return "127.0.0.1:6379"
-}
-
-// client returns a client on the test Redis: the test is skipped when
-// Redis is unreachable, or fails when PULSE_REQUIRE_SERVICES=1.
-func client(t testing.TB) *redis.Client {
-	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: redisAddr(), DialTimeout: time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		if os.Getenv("PULSE_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("redis at %s unreachable and PULSE_REQUIRE_SERVICES=1: %v", redisAddr(), err)
-		}
-		t.Skipf("redis at %s unreachable (start it, or set PULSE_REDIS_ADDR): %v", redisAddr(), err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// newPrefix returns a random key prefix whose keys are deleted when the
-// test ends.
-func newPrefix(t testing.TB, c *redis.Client) string {
-	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:]) // never fails
-	p := "pulsetest:" + hex.EncodeToString(b[:]) + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := c.Scan(ctx, 0, p+"*", 1000).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			if err := c.Unlink(ctx, keys...).Err(); err != nil {
-				t.Logf("cleanup %s: %v", p, err)
-			}
-		}
-	})
-	return p
-}
 
 func open(t testing.TB, cfg Config) *Store {
 	t.Helper()
 	if cfg.Client == nil {
-		cfg.Client = client(t)
+		cfg.Client = redistest.Client(t)
 	}
 	if cfg.Prefix == "" {
-		cfg.Prefix = newPrefix(t, cfg.Client)
+		cfg.Prefix = redistest.Prefix(t)
 	}
 	s, err := New(cfg)
 	if err != nil {

@@ -13,12 +13,13 @@ import (
 	"github.com/olympus-cloud/pulse/processors/analytics"
 	"github.com/olympus-cloud/pulse/processors/analytics/customertest"
 	"github.com/olympus-cloud/pulse/windows"
+	"github.com/olympus-cloud/pulse/windows/redisstore/redistest"
 )
 
 const day = 24 * time.Hour
 
 func TestContract(t *testing.T) {
-	c := client(t)
+	c := redistest.Client(t)
 	customertest.Run(t, func(t *testing.T, maxPerTenant int) analytics.CustomerStore {
 		// A pass every sweep (Interval 1ns of the simulated clock), all in
 		// one call.
@@ -44,8 +45,8 @@ func order(tenant, id, customer string, amount int64, at time.Time) *events.Orde
 // whichever takes it (some twice): the figures are exact, and each move is
 // reported once, by one replica, as a single replica would report it.
 func TestReplicasReportEachMoveOnce(t *testing.T) {
-	c := client(t)
-	prefix := newPrefix(t, c)
+	c := redistest.Client(t)
+	prefix := redistest.Prefix(t)
 	t0 := customertest.T0
 	// 40 customers, 6 orders each of $300: New or High_Value first, then
 	// VIP from the 4th order ($1,200).
@@ -116,8 +117,8 @@ func TestReplicasReportEachMoveOnce(t *testing.T) {
 // page; a handover in the middle of a pass reports no move twice and the
 // daily summary once.
 func TestSweepByLeaseHolder(t *testing.T) {
-	c := client(t)
-	prefix := newPrefix(t, c)
+	c := redistest.Client(t)
+	prefix := redistest.Prefix(t)
 	const shards = 4
 	table := &leaseTable{owner: map[int]string{}}
 	shard := windows.ShardOf("shop", shards)
