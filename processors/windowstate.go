@@ -78,11 +78,13 @@ type WindowStateConfig struct {
 	ModelSaveEvery time.Duration
 }
 
+var errSharedNeedsDistributed = errors.New("shared recommendation models need distributed windows")
+
 // Validate reports every problem at once.
 func (c WindowStateConfig) Validate() error {
 	var shared error
 	if c.Models != nil && c.Windows.Distributed == nil {
-		shared = errors.New("shared recommendation models need distributed windows")
+		shared = errSharedNeedsDistributed
 	}
 	return errors.Join(c.Windows.Validate(), c.Detect.Validate(), c.Analytics.Validate(), c.Recommend.Validate(), shared)
 }
@@ -131,7 +133,7 @@ func NewWindowState(cfg WindowStateConfig, emit func(events.Insight), stats *Sta
 		cfg.LogTTL = DefaultLogTTL
 	}
 	if cfg.Models != nil && cfg.Windows.Distributed == nil {
-		return nil, errors.New("shared recommendation models need distributed windows")
+		return nil, errSharedNeedsDistributed
 	}
 	rec, err := recommend.New(cfg.Recommend)
 	if err != nil {
